@@ -1,0 +1,39 @@
+"""What every collector hands to the loading job: typed frames for one slice of one table.
+
+Collectors only yield data; they never open a database session. The job that runs them passes each
+batch to the warehouse, which replaces exactly the (source, scope, window) slice the batch covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from common.windows import Window
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows for one warehouse table covering one source, one scope and one window.
+
+    ``scope`` is the cluster id (or the vCenter for vSphere facts). The frame's columns are the
+    table's column names; every row's time key lies inside ``window``. An empty frame is a valid
+    batch: it says "this slice has no rows" and clears what was stored for it.
+    """
+
+    table: str
+    source: str
+    scope: str
+    window: Window
+    frame: pd.DataFrame
+
+
+class Collector(Protocol):
+    """A source of batches; ``collect`` may raise common.errors types for the whole window."""
+
+    source: str
+
+    def collect(self, window: Window) -> Iterator[Batch]: ...
