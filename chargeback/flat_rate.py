@@ -1,0 +1,69 @@
+"""First chargeback: effective usage (max of request and usage) times a flat rate per unit.
+
+Every line is explainable: core-hours x CPU rate + GiB-hours x memory rate, each rounded to the
+cent. Namespaces nothing maps to a sector are kept under an explicit UNALLOCATED sector.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.windows import Window, next_month, parse_month
+from warehouse.results import replace_chargeback_lines
+from warehouse.usage import effective_usage_by_namespace, namespaces
+
+MODEL = "flat"
+UNALLOCATED = "UNALLOCATED"
+CENT = Decimal("0.01")
+
+
+class FlatRateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Field(default="USD", min_length=3, max_length=3,
+                          description="ISO 4217 currency of every amount (one per deployment).")
+    cpu_core_hour: Decimal = Field(default=Decimal("0.035"), ge=0,
+                                   description="Price of one effective CPU core-hour.")
+    memory_gib_hour: Decimal = Field(default=Decimal("0.0045"), ge=0,
+                                     description="Price of one effective memory GiB-hour.")
+    source: str | None = Field(
+        default=None,
+        description="Only use usage facts from this source (e.g. prometheus); empty uses all sources.",
+    )
+
+
+def money(amount: float | Decimal) -> Decimal:
+    return Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _priced(quantities: pd.Series, rate: Decimal) -> list[Decimal]:
+    return [money(Decimal(str(q)) * rate) for q in quantities]
+
+
+def price_lines(usage: pd.DataFrame, mapping: pd.DataFrame, config: FlatRateConfig) -> pd.DataFrame:
+    """Chargeback lines from effective usage per (cluster, namespace) and the namespace mapping."""
+    keyed = mapping.set_index(["cluster_id", "namespace"])
+    lines = usage.join(keyed[["sector_id", "application", "cost_centre"]], on=["cluster_id", "namespace"])
+    lines["sector_id"] = lines["sector_id"].where(lines["sector_id"].notna(), UNALLOCATED)
+    lines["cpu_cost"] = _priced(lines.cpu_effective_core_hours, config.cpu_core_hour)
+    lines["memory_cost"] = _priced(lines.memory_effective_gib_hours, config.memory_gib_hour)
+    lines["total_cost"] = [c + m for c, m in zip(lines.cpu_cost, lines.memory_cost, strict=True)]
+    lines["currency"] = config.currency
+    return lines
+
+
+def compute_month(engine: sa.Engine, month: str, config: FlatRateConfig) -> pd.DataFrame:
+    """Price one calendar month (YYYY-MM) and store its lines, replacing earlier ones."""
+    start = parse_month(month)
+    usage = effective_usage_by_namespace(engine, Window(start, next_month(start)), source=config.source)
+    lines = price_lines(usage, namespaces(engine), config)
+    lines["month"] = month
+    lines["model"] = MODEL
+    lines["computed_at"] = datetime.now(UTC).replace(tzinfo=None)
+    replace_chargeback_lines(engine, month, MODEL, lines)
+    return lines

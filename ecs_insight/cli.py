@@ -1,0 +1,232 @@
+"""The ``ecs-insight`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from common.errors import InsightError
+from ecs_insight import jobs
+from ecs_insight.logs import configure_logging
+from ecs_insight.settings import Settings, iter_settings, load_settings
+
+app = typer.Typer(help="ECS Insight: observability and cost analytics for the ECS OpenShift service.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Inspect and document the configuration.", no_args_is_help=True)
+chargeback_app = typer.Typer(help="Chargeback results.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(chargeback_app, name="chargeback")
+
+console = Console(stderr=True)
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c",
+                 help="YAML config file (default: $ECS_INSIGHT_CONFIG, else config/demo.yaml)."),
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        settings = load_settings(config)
+    except InsightError as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    configure_logging(settings.logging.level, settings.logging.json_format)
+    return settings
+
+
+def _fail(exc: InsightError) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+def emit(frame: pd.DataFrame, fmt: OutputFormat, title: str = "") -> None:
+    """Print a data frame as a rich table, JSON records or CSV on standard output."""
+    if fmt is OutputFormat.json:
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso", default_handler=str) + "\n")
+    elif fmt is OutputFormat.csv:
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        table = Table(title=title or None)
+        for column in frame.columns:
+            table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column])
+                             else "left")
+        for row in frame.itertuples(index=False):
+            table.add_row(*[_cell(v) for v in row])
+        Console().print(table)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)
+
+
+@app.command()
+def demo(
+    config: ConfigOption = None,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the app when built.")] = True,
+    host: Annotated[str | None, typer.Option(help="Address to serve on (default from config).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on (default from config).")] = None,
+) -> None:
+    """Build the warehouse from the simulated estate, compute the chargeback, then serve the app."""
+    settings = _settings(config)
+    try:
+        engine = jobs.open_warehouse(settings)
+        console.print(f"warehouse: {settings.warehouse.display_url()}")
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("loading simulated estate", total=None)
+            report = jobs.build_from_synthetic(
+                engine, settings,
+                progress=lambda n: progress.advance(task, n),
+                on_start=lambda total: progress.update(task, total=total),
+            )
+        console.print(f"loaded {report.rows:,} rows in {report.batches:,} slices")
+        for failure in report.failures:
+            console.print(f"[yellow]failed:[/yellow] {failure}", highlight=False)
+        months = jobs.months_of(report.window) if report.window else []
+        lines = jobs.compute_chargeback(engine, settings, months)
+        console.print("chargeback computed: " + ", ".join(f"{m} ({n} lines)" for m, n in lines.items()))
+    except InsightError as exc:
+        raise _fail(exc) from None
+    if serve_after:
+        engine.dispose()
+        _serve(settings, host, port)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to serve on (default from config).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on (default from config).")] = None,
+) -> None:
+    """Serve the Dash app on the configured warehouse."""
+    _serve(_settings(config), host, port)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    from waitress import serve as waitress_serve
+
+    from dashboards import create_app
+
+    host = host or settings.server.host
+    port = port or settings.server.port
+    engine = jobs.open_warehouse(settings, migrate=False)
+    dash_app = create_app(engine, settings.dashboard)
+    url = f"http://{host}:{port}/"
+    console.print(f"ECS Insight is serving at [bold]{url}[/bold] (Ctrl+C stops it)")
+    print(url, flush=True)
+    waitress_serve(dash_app.server, host=host, port=port, threads=8, _quiet=True)
+
+
+@app.command()
+def migrate(config: ConfigOption = None) -> None:
+    """Create or upgrade the warehouse schema to the latest migration."""
+    settings = _settings(config)
+    try:
+        jobs.open_warehouse(settings, migrate=True)
+    except InsightError as exc:
+        raise _fail(exc) from None
+    console.print(f"warehouse at {settings.warehouse.display_url()} is up to date")
+
+
+@app.command("runs")
+def list_runs(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(help="How many recent runs.")] = 50,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Recent collection runs: source, scope, window, rows, status and error."""
+    from warehouse.runs import recent_runs
+
+    settings = _settings(config)
+    emit(recent_runs(jobs.open_warehouse(settings), limit), fmt, "collection runs")
+
+
+@chargeback_app.command("summary")
+def chargeback_summary(
+    month: Annotated[str, typer.Option(help="Month as YYYY-MM.")],
+    config: ConfigOption = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Cost per sector for a month (flat-rate model)."""
+    from warehouse.queries import cost_by_sector_month
+
+    settings = _settings(config)
+    frame = cost_by_sector_month(jobs.open_warehouse(settings))
+    emit(frame[frame["month"] == month].reset_index(drop=True), fmt, f"chargeback {month}")
+
+
+@config_app.command("show")
+def config_show(config: ConfigOption = None) -> None:
+    """Print the effective configuration as JSON, secrets masked."""
+    settings = _settings(config)
+    data = json.loads(settings.model_dump_json())
+    data["warehouse"]["url"] = settings.warehouse.display_url()
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+@config_app.command("docs")
+def config_docs(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """Reference of every setting, as Markdown (docs/configuration.md is generated with this)."""
+    text = settings_reference()
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def settings_reference() -> str:
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated by `ecs-insight config docs`; a test fails when this file and the settings differ.",
+        "Settings come from the YAML file given by `--config`, else `$ECS_INSIGHT_CONFIG`, else",
+        "`config/demo.yaml`. `$ECS_INSIGHT_WAREHOUSE` overrides `warehouse.url`. Secrets are written",
+        "as `{from_env: VAR}` or `{from_file: PATH}`, never inline.",
+        "",
+        "| setting | type | description |",
+        "| --- | --- | --- |",
+    ]
+    for path, type_name, description in iter_settings():
+        lines.append(f"| `{path}` | `{type_name}` | {description.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help="Benchmark name, e.g. load.")],
+    profile: Annotated[str, typer.Option(help="Data profile: tiny, demo or enterprise.")] = "demo",
+    config: ConfigOption = None,
+) -> None:
+    """Run a benchmark; its last output line is one JSON object."""
+    from bench import run_benchmark
+
+    settings = _settings(config)
+    try:
+        result = run_benchmark(name, profile, settings)
+    except InsightError as exc:
+        raise _fail(exc) from None
+    print(json.dumps(result), flush=True)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,49 @@
+"""Engines for the two supported warehouses: a DuckDB file (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+SUPPORTED_DIALECTS = ("duckdb", "postgresql")
+
+
+def create_warehouse_engine(url: str, *, read_only: bool = False) -> sa.Engine:
+    """An engine for ``url``; a DuckDB file's folder is created when missing.
+
+    ``read_only`` opens a DuckDB file without the write lock, so a dashboard can read while
+    nothing writes; it is ignored for PostgreSQL, where permissions decide.
+    """
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
+    if dialect not in SUPPORTED_DIALECTS:
+        raise ValueError(
+            f"warehouse URL {parsed.render_as_string(hide_password=True)!r} uses {dialect!r}; "
+            f"expected one of {', '.join(SUPPORTED_DIALECTS)}"
+        )
+    if dialect == "duckdb":
+        connect_args: dict[str, object] = {}
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if read_only:
+                connect_args["read_only"] = True
+        return sa.create_engine(url, connect_args=connect_args)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def dialect_of(bind: sa.Engine | sa.Connection) -> str:
+    return bind.dialect.name
+
+
+@contextmanager
+def connection(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """Use a given connection as it is, or open one from an engine for the block."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn

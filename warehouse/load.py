@@ -1,0 +1,177 @@
+"""Idempotent loading: a batch replaces exactly its (source, scope, window) slice of a fact table.
+
+The slice's DELETE and the INSERT of the new rows run in one transaction, so a failed load leaves
+what was stored before untouched. Rows go in through each engine's bulk path: a registered Arrow
+table on DuckDB, COPY on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from common.errors import DataError
+from common.windows import Window
+from warehouse.schema import DIMENSION_TABLES, FACT_TABLES, scope_column, time_column
+
+
+def fact_table(name: str) -> sa.Table:
+    try:
+        return FACT_TABLES[name]
+    except KeyError:
+        raise DataError(f"unknown fact table {name!r}; expected one of {sorted(FACT_TABLES)}") from None
+
+
+def conform_frame(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with exactly the table's columns, in order; errors name table and column."""
+    unknown = [c for c in frame.columns if c not in table.c]
+    if unknown:
+        raise DataError(f"columns {unknown} are not in table {table.name}", table=table.name)
+    missing = [c.name for c in table.c if c.name not in frame.columns and not c.nullable]
+    if missing:
+        raise DataError(f"required columns {missing} are missing", table=table.name)
+    out = frame.reindex(columns=[c.name for c in table.c])
+    for col in table.c:
+        if not col.nullable and len(out) and out[col.name].isna().any():
+            bad = int(out[col.name].isna().sum())
+            raise DataError(f"column {col.name} has {bad} empty values; a value is required",
+                            table=table.name)
+    return out
+
+
+def _check_slice(table: sa.Table, frame: pd.DataFrame, scope: str, window: Window) -> None:
+    if frame.empty:
+        return
+    scope_col = scope_column(table)
+    others = frame.loc[frame[scope_col] != scope, scope_col]
+    if len(others):
+        raise DataError(f"rows for {scope_col}={others.iloc[0]!r} in a batch scoped to {scope!r}",
+                        table=table.name)
+    times = pd.to_datetime(frame[time_column(table)])
+    outside = times[(times < pd.Timestamp(window.start)) | (times >= pd.Timestamp(window.end))]
+    if len(outside):
+        raise DataError(
+            f"{len(outside)} rows have {time_column(table)} outside the batch window "
+            f"[{window.start}, {window.end}), first {outside.iloc[0]}",
+            table=table.name,
+        )
+
+
+def replace_slice(
+    engine: sa.Engine, table_name: str, source: str, scope: str, window: Window, frame: pd.DataFrame
+) -> int:
+    """Replace the stored rows of (source, scope, window) in ``table_name`` by ``frame``.
+
+    Returns the number of rows inserted. An empty frame clears the slice.
+    """
+    table = fact_table(table_name)
+    frame = conform_frame(table, frame)
+    _check_slice(table, frame, scope, window)
+    if "source" in frame and len(frame) and (frame["source"] != source).any():
+        raise DataError(f"rows with a source other than {source!r}", table=table.name)
+    time_col = table.c[time_column(table)]
+    with engine.begin() as conn:
+        conn.execute(
+            table.delete().where(
+                table.c.source == source,
+                table.c[scope_column(table)] == scope,
+                time_col >= window.start,
+                time_col < window.end,
+            )
+        )
+        if len(frame):
+            bulk_insert(conn, table, frame)
+    return len(frame)
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Append ``frame`` (already conformed to ``table``) through the engine's fastest path."""
+    dialect = conn.dialect.name
+    if dialect == "duckdb":
+        _duckdb_insert(conn, table, frame)
+    elif dialect == "postgresql":
+        _postgres_copy(conn, table, frame)
+    else:
+        insert_rows(conn, table, frame)
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Plain executemany INSERT: portable, and the baseline the load benchmark compares with."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    conn.execute(table.insert(), records)
+
+
+def _duckdb_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    raw = conn.connection.driver_connection
+    view = f"__load_{table.name}"
+    raw.register(view, pa.Table.from_pandas(frame, preserve_index=False))
+    try:
+        cols = ", ".join(f'"{c.name}"' for c in table.c)
+        raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}')
+    finally:
+        raw.unregister(view)
+
+
+def _postgres_copy(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    buf = io.BytesIO()
+    pacsv.write_csv(
+        pa.Table.from_pandas(frame, preserve_index=False),
+        buf,
+        write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    cols = ", ".join(f'"{c.name}"' for c in table.c)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
+        copy.write(buf.getbuffer())
+
+
+def upsert_dimension(engine: sa.Engine | sa.Connection, table_name: str, frame: pd.DataFrame) -> int:
+    """Insert or update dimension rows by primary key; rows not in the frame are kept (history)."""
+    try:
+        table = DIMENSION_TABLES[table_name]
+    except KeyError:
+        raise DataError(f"unknown dimension table {table_name!r}; expected one of "
+                        f"{sorted(DIMENSION_TABLES)}") from None
+    frame = conform_frame(table, frame)
+    if frame.empty:
+        return 0
+    keys = [c.name for c in table.primary_key.columns]
+    dupes = frame.duplicated(subset=keys)
+    if dupes.any():
+        first = frame.loc[dupes, keys].iloc[0].to_dict()
+        raise DataError(f"duplicate key {first} in the rows for {table.name}", table=table.name)
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    if isinstance(engine, sa.Connection):
+        _upsert(engine, table, keys, records)
+    else:
+        with engine.begin() as conn:
+            _upsert(conn, table, keys, records)
+    return len(records)
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, keys: list[str], records: list[dict[str, Any]],
+            chunk: int = 2000) -> None:
+    # ON CONFLICT ... DO UPDATE is understood by both PostgreSQL and DuckDB.
+    for start in range(0, len(records), chunk):
+        stmt = pg_insert(table).values(records[start:start + chunk])
+        updates = {c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates
+                     else stmt.on_conflict_do_nothing(index_elements=keys))
+
+
+def load_dimensions(engine: sa.Engine, frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
+                    ) -> dict[str, int]:
+    """Upsert several dimension frames in one transaction."""
+    items = frames.items() if isinstance(frames, Mapping) else frames
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        for name, frame in items:
+            counts[name] = upsert_dimension(conn, name, frame)
+    return counts
