@@ -1,0 +1,31 @@
+"""Benchmarks run by ``ecs-insight bench NAME``; each returns one JSON-able dict.
+
+Every benchmark times a baseline in the same process on the same data, so the ratio holds on a
+noisy machine. Benchmarks are not tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from common.errors import ConfigError
+
+BenchResult = dict[str, Any]
+
+
+def _registry() -> dict[str, Callable[..., BenchResult]]:
+    from bench.load import run as load
+
+    return {"load": load}
+
+
+def names() -> list[str]:
+    return sorted(_registry())
+
+
+def run_benchmark(name: str, profile: str, **options: Any) -> BenchResult:
+    registry = _registry()
+    if name not in registry:
+        raise ConfigError(f"no benchmark named {name!r}; expected one of {', '.join(sorted(registry))}")
+    return registry[name](profile=profile, **options)
