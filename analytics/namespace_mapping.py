@@ -45,7 +45,8 @@ def resolve_namespaces(namespaces: pd.DataFrame, clusters: pd.DataFrame, known_s
     ``clusters`` needs cluster_id and owner_sector_id. Returns a copy with sector_id, application,
     cost_centre, is_platform and mapping_rule set.
     """
-    owners = dict(zip(clusters["cluster_id"], clusters["owner_sector_id"], strict=True))
+    owned = clusters[clusters["owner_sector_id"].notna()]
+    owners = dict(zip(owned["cluster_id"], owned["owner_sector_id"], strict=True))
     out = namespaces.copy()
     resolved = [
         _resolve_one(row.cluster_id, row.namespace, row.labels, owners, known_sectors, config)
