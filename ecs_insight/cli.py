@@ -215,14 +215,15 @@ def settings_reference() -> str:
 def bench(
     name: Annotated[str, typer.Argument(help="Benchmark name, e.g. load.")],
     profile: Annotated[str, typer.Option(help="Data profile: tiny, demo or enterprise.")] = "demo",
-    config: ConfigOption = None,
+    postgres_url: Annotated[str | None, typer.Option(
+        help="Also measure this PostgreSQL (a scratch database; bench rows are removed after).")] = None,
 ) -> None:
     """Run a benchmark; its last output line is one JSON object."""
     from bench import run_benchmark
 
-    settings = _settings(config)
+    configure_logging("WARNING", False)
     try:
-        result = run_benchmark(name, profile, settings)
+        result = run_benchmark(name, profile, postgres_url=postgres_url)
     except InsightError as exc:
         raise _fail(exc) from None
     print(json.dumps(result), flush=True)
