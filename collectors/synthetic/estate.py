@@ -1,0 +1,122 @@
+"""The simulated ECS estate as a collector: structure on construction, facts streamed per window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from collectors.base import Batch
+from collectors.synthetic import facts, vsphere
+from collectors.synthetic.columns import FACTS, VCENTER_SCOPED
+from collectors.synthetic.dimensions import dimension_frames
+from collectors.synthetic.entities import Cluster
+from collectors.synthetic.frames import SOURCE
+from collectors.synthetic.podmodel import PodHours, pod_hours
+from collectors.synthetic.profiles import EstateConfig, ProfileSpec, resolve
+from collectors.synthetic.structure import Structure
+from collectors.synthetic.truth import EstateTruth
+from common.errors import ConfigError
+from common.windows import HOUR, Window
+
+_NEEDS_PODS = frozenset({"pod_usage_hourly", "container_usage_hourly", "node_hourly", "vsphere_vm_hourly",
+                         "vsphere_host_hourly"})
+_CLUSTER_TABLES = tuple(t for t in FACTS if t not in VCENTER_SCOPED)
+_VCENTER_TABLES = tuple(t for t in FACTS if t in VCENTER_SCOPED)
+
+
+def hour_range(spec: ProfileSpec, window: Window) -> tuple[int, int]:
+    """Hour indices [h0, h1) of ``window`` inside the simulated period (h0 == h1 when outside)."""
+    h0 = int((window.start - spec.start) // HOUR)
+    h1 = int((window.end - spec.start) // HOUR)
+    h0, h1 = max(h0, 0), min(h1, spec.hours)
+    return h0, max(h0, h1)
+
+
+class SyntheticEstate:
+    """A seeded, deterministic simulated ECS estate.
+
+    Construction builds the structure only (sectors, clusters, nodes, namespaces, workloads,
+    vSphere inventory, services, incidents); facts are computed on demand, one cluster (or vCenter)
+    and window at a time, and any hour's rows are the same whichever window asks for them.
+    """
+
+    source = SOURCE
+
+    def __init__(self, config: EstateConfig | None = None) -> None:
+        self.config = config or EstateConfig()
+        self.spec: ProfileSpec = resolve(self.config)
+        self.structure = Structure(self.spec, self.config.seed)
+
+    @property
+    def window(self) -> Window:
+        """The whole simulated period."""
+        return Window(self.spec.start, self.spec.end)
+
+    @cached_property
+    def truth(self) -> EstateTruth:
+        return EstateTruth(self.structure)
+
+    def dimensions(self) -> dict[str, pd.DataFrame]:
+        return dimension_frames(self.structure)
+
+    def collect(self, window: Window, tables: Iterable[str] | None = None) -> Iterator[Batch]:
+        """One batch per (fact table, scope) for ``window``; scopes are clusters, or vCenters for
+        the vSphere tables. Every scope gets a batch, empty where it has no rows (outside the
+        simulated period, or container rows when container facts are off)."""
+        wanted = set(FACTS) if tables is None else set(tables)
+        unknown = wanted - set(FACTS)
+        if unknown:
+            raise ConfigError("unknown fact tables", tables=",".join(sorted(unknown)))
+        if window.start.minute or window.start.second or window.start.microsecond or \
+                (window.end - window.start) % HOUR:
+            raise ConfigError("the synthetic estate collects whole hours only", window=window)
+        h0, h1 = hour_range(self.spec, window)
+        st = self.structure
+        usage: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        needs_pods = bool(wanted & _NEEDS_PODS)
+        for cluster in st.clusters:
+            ph = pod_hours(st, cluster.cluster_id, h0, h1) if needs_pods else None
+            for table in _CLUSTER_TABLES:
+                if table in wanted:
+                    yield Batch(table, SOURCE, cluster.cluster_id, window,
+                                self._cluster_frame(table, cluster, ph, h0, h1))
+            if ph is not None and wanted & {"vsphere_vm_hourly", "vsphere_host_hourly"}:
+                usage[cluster.cluster_id] = facts.node_usage(cluster, ph, h0, h1)
+            del ph
+        for vc in st.vcenters:
+            if wanted & {"vsphere_vm_hourly", "vsphere_host_hourly"}:
+                cores, mem = vsphere.vm_usage(st, vc, h0, h1, usage)
+                vm_rows, per_vm = vsphere.vm_frame(st, vc, h0, h1, cores, mem)
+                if "vsphere_host_hourly" in wanted:
+                    yield Batch("vsphere_host_hourly", SOURCE, vc.name, window,
+                                vsphere.host_frame(st, vc, h0, h1, per_vm))
+                if "vsphere_vm_hourly" in wanted:
+                    yield Batch("vsphere_vm_hourly", SOURCE, vc.name, window, vm_rows)
+            if "datastore_hourly" in wanted:
+                yield Batch("datastore_hourly", SOURCE, vc.name, window, vsphere.datastore_frame(st, vc, h0, h1))
+
+    def _cluster_frame(self, table: str, cluster: Cluster, ph: PodHours | None, h0: int,
+                       h1: int) -> pd.DataFrame:
+        st = self.structure
+        if table == "pod_usage_hourly":
+            return facts.pod_frame(st, cluster, ph)
+        if table == "container_usage_hourly":
+            if not self.spec.container_facts:
+                ph = pod_hours(st, cluster.cluster_id, h0, h0)
+            return facts.container_frame(st, cluster, ph)
+        if table == "node_hourly":
+            return facts.node_frame(st, cluster, h0, h1, *facts.node_usage(cluster, ph, h0, h1))
+        if table == "pvc_hourly":
+            return facts.pvc_frame(st, cluster, h0, h1)
+        if table == "log_volume_hourly":
+            return facts.log_frame(st, cluster, h0, h1)
+        return facts.sli_frame(st, cluster, h0, h1)
+
+
+def split_days(window: Window, days: int = 1) -> Iterator[Window]:
+    """``window`` in pieces of ``days`` days: how to stream a long period with bounded memory."""
+    return window.split(timedelta(days=days))
