@@ -1,0 +1,97 @@
+"""Warehouse schema migrations (Alembic, configured in code; no ``alembic.ini`` needed).
+
+The revisions live in ``warehouse/migrations/versions``. Both engines are supported: PostgreSQL
+through Alembic's own implementation, DuckDB through :mod:`warehouse.alembic_duckdb`.
+
+Each :func:`upgrade` or :func:`downgrade` runs in one transaction on the caller's engine, so on
+both engines a failing revision leaves the database at the revision it started from.
+
+Typical use at start-up::
+
+    engine = sqlalchemy.create_engine(url)
+    migrate.upgrade(engine)            # no-op when already at head
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from warehouse import alembic_duckdb
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    """An Alembic config for the warehouse revisions, bound to ``connection`` when given.
+
+    ``migrations/env.py`` runs the revisions on ``config.attributes["connection"]``.
+    """
+    config = Config()
+    # ConfigParser interpolation: a literal % in the path must be doubled.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Migrate the database up to ``revision`` (default: the newest). A no-op when already there."""
+    alembic_duckdb.register()
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Migrate the database down to ``revision`` (``"base"`` removes every warehouse table)."""
+    alembic_duckdb.register()
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The revision the database is at; ``None`` for a database never migrated (or at base)."""
+    alembic_duckdb.register()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this version of the code."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships revisions
+        raise RuntimeError(f"no migration revisions found under {MIGRATIONS_DIR}")
+    return head
+
+
+def created_on(schema_item: Any, dialect_name: str) -> bool:
+    """Whether ``metadata.create_all`` would create ``schema_item`` on ``dialect_name``.
+
+    Honours ``.ddl_if(dialect=...)`` (used in ``warehouse.schema`` for PostgreSQL-only indexes).
+    Alembic's autogenerate comparison ignores ``ddl_if``, so without this it would report those
+    indexes as missing on DuckDB.
+    """
+    condition = getattr(schema_item, "_ddl_if", None)
+    if condition is None or condition.dialect is None:
+        return True
+    if isinstance(condition.dialect, str):
+        return condition.dialect == dialect_name
+    return dialect_name in condition.dialect
+
+
+def include_object_for(dialect_name: str) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook that skips schema items not meant for ``dialect_name``."""
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if reflected:
+            return True
+        return created_on(obj, dialect_name)
+
+    return include_object
