@@ -114,8 +114,9 @@ def pod_hours(structure: Structure, cluster_id: str, h0: int, h1: int) -> PodHou
 
     has_sc = a.w_sidecar[w]
     u_sc = rnd.uniform(seed, rnd.SIDECAR, skey, h)
-    x_cpu = np.where(has_sc, (0.01 + 0.03 * day_shape * (0.8 + 0.4 * u_sc)) * pod_seconds, 0.0)
-    x_mem = np.where(has_sc, (70.0 + 30.0 * u_sc) * (1 << 20) * pod_seconds, 0.0)
+    # Sidecars use under 40 % of their requests, so they never decide a workload's sizing class.
+    x_cpu = np.where(has_sc, (0.005 + 0.012 * day_shape * (0.8 + 0.4 * u_sc)) * pod_seconds, 0.0)
+    x_mem = np.where(has_sc, (30.0 + 15.0 * u_sc) * (1 << 20) * pod_seconds, 0.0)
     x_cpu_req = np.where(has_sc, SIDECAR_CPU_REQUEST * pod_seconds, 0.0)
     x_cpu_lim = np.where(has_sc, SIDECAR_CPU_LIMIT * pod_seconds, 0.0)
     x_mem_req = np.where(has_sc, SIDECAR_MEMORY_REQUEST * pod_seconds, 0.0)

@@ -36,11 +36,19 @@ class EstateTruth:
         Labelled namespaces: their ``ecs/sector`` label. Unlabelled and platform namespaces: the
         owning sector on a dedicated cluster, nothing (None) on a shared cluster.
         """
-        rows = [(c.cluster_id, ns.name, ns.intended_sector, ns.application, ns.cost_centre, ns.is_platform)
-                for c in self._st.clusters for ns in c.namespaces]
-        return pd.DataFrame(rows, columns=["cluster_id", "namespace", "sector_id", "application",
-                                           "cost_centre", "is_platform"]).astype(
-            {"sector_id": object, "application": object, "cost_centre": object})
+        nss = [ns for c in self._st.clusters for ns in c.namespaces]
+
+        def objects(values: list[str | None]) -> pd.Series:
+            return pd.Series(values, dtype=object)  # keeps None as None (a str column would hold NaN)
+
+        return pd.DataFrame({
+            "cluster_id": [ns.cluster_id for ns in nss],
+            "namespace": [ns.name for ns in nss],
+            "sector_id": objects([ns.intended_sector for ns in nss]),
+            "application": objects([ns.application for ns in nss]),
+            "cost_centre": objects([ns.cost_centre for ns in nss]),
+            "is_platform": [ns.is_platform for ns in nss],
+        })
 
     def effective_usage(self, month: str, chunk_days: int = 7) -> pd.DataFrame:
         """Per (cluster, namespace) with pods in ``month`` (YYYY-MM): effective core-hours and
