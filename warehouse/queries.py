@@ -12,6 +12,7 @@ kept in ``object`` columns of the returned frames (never converted to float). Qu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -94,6 +95,15 @@ def chargeback_months(engine: Engine, model: str = DEFAULT_MODEL) -> list[str]:
     )
     with engine.connect() as conn:
         return [r[0] for r in conn.execute(stmt)]
+
+
+def chargeback_computed_at(engine: Engine, month: str, model: str = DEFAULT_MODEL) -> datetime | None:
+    """When the month's results for ``model`` were last computed (naive UTC), or None."""
+    stmt = select(func.max(chargeback_result.c.computed_at)).where(
+        chargeback_result.c.model == model, chargeback_result.c.month == month
+    )
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar()
 
 
 def cost_by_sector_month(

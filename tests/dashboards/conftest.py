@@ -43,6 +43,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.headless = True
     if getattr(config.option, "webdriver", None) is None:
         config.option.webdriver = "Chrome"
+    # Use the installed chromedriver directly: Selenium Manager would otherwise look up driver
+    # versions on the internet first.
+    driver = shutil.which("chromedriver")
+    if driver:
+        os.environ.setdefault("SE_CHROMEDRIVER", driver)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

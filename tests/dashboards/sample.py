@@ -3,7 +3,8 @@
 Amounts are chosen so that summing through float would show a wrong cent (CTI's March memory
 cost sums to 234,568.195: exact half-up rounding shows 234,568.20, a float sum 234,568.19), and
 so that thousands separators, sub-cent lines, a sector missing from the ``sector`` table (GFTS),
-unallocated lines and a second cost model are all present.
+unallocated lines and a second cost model are all present. Quantities are exact in 32-bit
+floats, which is what the schema's ``Float`` columns are on DuckDB.
 """
 
 from __future__ import annotations
@@ -32,25 +33,29 @@ CLUSTERS = [
 
 # (month, model, cluster, namespace, sector, application, cost centre, core-h, GiB-h, cpu €, mem €)
 LINES = [
-    ("2025-03", "flat", "c-cti-01", "payments-api", "CTI", "payments", "CC-101", 1200.5, 4800.25,
+    ("2025-03", "flat", "c-cti-01", "payments-api", "CTI", "payments", "CC-101", 1200000.5, 4800000.5,
      "1000000.10", "234567.894"),
     ("2025-03", "flat", "c-cti-01", "risk-batch", "CTI", "risk", "CC-102", 0.25, 0.5, "0.004", "0.001"),
-    ("2025-03", "flat", "c-shared-01", "web-portal", "CTI", "portal", "CC-101", 2500.0, 100.0,
+    ("2025-03", "flat", "c-shared-01", "web-portal", "CTI", "portal", "CC-101", 2400000.0, 100000.0,
      "2000000.20", "0.30"),
-    ("2025-03", "flat", "c-shared-01", "trading-gw", "ICG", "trading", "CC-201", 400.0, 800.0,
-     "500.00", "250.00"),
-    ("2025-03", "flat", "c-shared-01", "ledger", "GFTS", "ledger", None, 8.0, 16.0, "10.00", "5.00"),
-    ("2025-03", "flat", "c-shared-01", "orphan-ns", "UNALLOCATED", None, None, 1.0, 2.0, "1.10", "2.20"),
-    ("2025-02", "flat", "c-cti-01", "payments-api", "CTI", "payments", "CC-101", 100.0, 200.0,
-     "60.00", "40.00"),
-    ("2025-02", "flat", "c-shared-01", "trading-gw", "ICG", "trading", "CC-201", 150.0, 300.0,
-     "120.00", "80.00"),
-    ("2025-02", "flat", "c-shared-01", "wealth-web", "PBWM", "wealth", "CC-301", 210.0, 420.0,
-     "180.00", "120.00"),
-    ("2025-02", "flat", "c-shared-01", "wealth-batch", "PBWM", "wealth", "CC-302", 12.0, 24.0,
+    ("2025-03", "flat", "c-shared-01", "trading-gw", "ICG", "trading", "CC-201", 1740000.0, 3480000.0,
+     "1450000.00", "725000.00"),
+    ("2025-03", "flat", "c-shared-01", "ledger", "GFTS", "ledger", None, 732000.0, 1464000.0,
+     "610000.25", "305000.10"),
+    ("2025-03", "flat", "c-shared-01", "orphan-ns", "UNALLOCATED", None, None, 49200.0, 98400.0,
+     "41000.10", "20500.20"),
+    ("2025-02", "flat", "c-cti-01", "payments-api", "CTI", "payments", "CC-101", 3420000.0, 4560000.0,
+     "2850000.00", "240000.00"),
+    ("2025-02", "flat", "c-shared-01", "trading-gw", "ICG", "trading", "CC-201", 1560000.0, 2880000.0,
+     "1300000.00", "600000.00"),
+    ("2025-02", "flat", "c-shared-01", "wealth-web", "PBWM", "wealth", "CC-301", 840000.0, 1536000.0,
+     "700000.00", "320000.00"),
+    ("2025-02", "flat", "c-shared-01", "wealth-batch", "PBWM", "wealth", "CC-302", 8.7, 22.8,
      "7.25", "4.75"),
-    ("2025-01", "flat", "c-cti-01", "payments-api", "CTI", "payments", "CC-101", 50.0, 100.0,
-     "30.00", "20.00"),
+    ("2025-01", "flat", "c-cti-01", "payments-api", "CTI", "payments", "CC-101", 3300000.0, 4370000.0,
+     "2750000.00", "230000.00"),
+    ("2025-01", "flat", "c-shared-01", "wealth-web", "PBWM", "wealth", "CC-301", 780000.0, 1440000.0,
+     "650000.00", "300000.00"),
     # Another cost model: never part of the "flat" figures.
     ("2025-03", "usage", "c-cti-01", "payments-api", "CTI", "payments", "CC-101", 1.0, 1.0,
      "999.99", "0.00"),
