@@ -140,14 +140,15 @@ def _tenant_workload(spec: ProfileSpec, c: Cluster, ns: Namespace, name: str, ki
     if sizing == "under":
         cpu_limit = cpu_request * float(rng.choice([2.0, 3.0, 4.0]))
         mem_limit = mem_mib * MIB * float(rng.choice([1.25, 1.5, 2.0]))
-        cpu_ratio, mem_ratio = rng.uniform(1.3, 2.2), rng.uniform(1.1, 1.5)
+        # Steady, busy workloads: above their request for most hours, not only at the peak.
+        cpu_ratio, mem_ratio = rng.uniform(1.6, 2.5), rng.uniform(1.1, 1.5)
     else:
         cpu_limit = math.nan if rng.random() < 0.15 else cpu_request * float(rng.choice([1.0, 2.0, 3.0, 4.0]))
         mem_limit = math.nan if rng.random() < 0.05 else mem_mib * MIB * float(rng.choice([1.0, 1.5, 2.0]))
         if sizing == "over":
-            cpu_ratio, mem_ratio = rng.uniform(0.15, 0.35), rng.uniform(0.15, 0.35)
+            cpu_ratio, mem_ratio = rng.uniform(0.2, 0.4), rng.uniform(0.2, 0.4)
         else:
-            cpu_ratio, mem_ratio = rng.uniform(0.6, 0.95), rng.uniform(0.6, 0.9)
+            cpu_ratio, mem_ratio = rng.uniform(0.9, 1.25), rng.uniform(0.65, 0.9)
     sector = _sector_of(c, ns)
     growth = sector.monthly_growth if sector else 0.02
     stateful = kind == "StatefulSet"
@@ -159,7 +160,7 @@ def _tenant_workload(spec: ProfileSpec, c: Cluster, ns: Namespace, name: str, ki
         replicas=replicas, sizing=sizing, cpu_request=cpu_request, cpu_limit=cpu_limit,
         memory_request=float(mem_mib * MIB), memory_limit=mem_limit, cpu_ratio=float(cpu_ratio),
         memory_ratio=float(mem_ratio),
-        amplitude=float(rng.uniform(0.05, 0.3) if stateful else rng.uniform(0.3, 0.75)),
+        amplitude=float(rng.uniform(0.05, 0.3) if stateful or sizing == "under" else rng.uniform(0.3, 0.75)),
         utc_offset=sector.utc_offset if sector else 0, monthly_growth=growth, churn_hours=churn,
         churn_phase=0 if stateful else int(rng.integers(churn)), start_hour=start,
         sidecar=str(rng.choice(cat.SIDECARS)) if rng.random() < 0.2 else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -78,7 +79,7 @@ def test_enterprise_profile_sizes() -> None:
 def test_namespaces_platform_labels_and_unlabelled() -> None:
     e = SyntheticEstate(EstateConfig(profile="demo"))
     ns = e.dimensions()["namespace"]
-    import json
+
 
     labels = ns["labels"].map(json.loads)
     for cluster, group in ns.groupby("cluster_id"):
@@ -99,7 +100,7 @@ def test_expected_mapping_rules() -> None:
     clusters = e.dimensions()["cluster"].set_index("cluster_id")
     m = e.truth.expected_namespace_mapping()
     ns = e.dimensions()["namespace"].set_index(["cluster_id", "namespace"])
-    import json
+
 
     shared_unlabelled = 0
     for row in m.itertuples():

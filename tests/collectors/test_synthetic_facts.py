@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from functools import cache
 
@@ -196,7 +197,7 @@ def test_slicing_a_window_does_not_change_its_rows(cuts: list[int]) -> None:
     whole = tiny_frames()
     bounds = [0, *sorted(cuts), 72]
     parts: dict[tuple[str, str], list[pd.DataFrame]] = {}
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
+    for lo, hi in itertools.pairwise(bounds):
         w = Window(e.window.start + timedelta(hours=lo), e.window.start + timedelta(hours=hi))
         for b in e.collect(w):
             parts.setdefault((b.table, b.scope), []).append(b.frame)
