@@ -26,7 +26,8 @@ from alembic.script import ScriptDirectory
 
 from warehouse import alembic_duckdb
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# No resolve(): a module's __file__ is already absolute, and import time stays free of file-system calls.
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
