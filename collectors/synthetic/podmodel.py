@@ -12,6 +12,7 @@ import numpy as np
 
 from collectors.synthetic import randomness as rnd
 from collectors.synthetic.naming import pod_names
+from collectors.synthetic.randomness import hash_keys
 from collectors.synthetic.shapes import epoch_hour, growth, load
 from collectors.synthetic.structure import (
     SIDECAR_CPU_LIMIT,
@@ -84,6 +85,16 @@ def pod_hours(structure: Structure, cluster_id: str, h0: int, h1: int) -> PodHou
     grown = growth(hours[:, None], a.w_growth[None, :])[hi, w]
     lw = day_shape * grown
 
+    # Rollouts replace a workload's pods every churn_hours, and node drains reschedule every pod
+    # once per drain epoch; either gives the slot a new pod (a new name, StatefulSets excepted),
+    # always at an hour boundary. Nodes come from the epoch's balanced placement.
+    gen = (h + a.w_phase[w]) // a.w_churn[w]
+    epoch = structure.drain_epoch(cluster_id, h)
+    node = np.zeros(len(h), dtype=np.int64)
+    for e in np.unique(epoch):
+        rows = epoch == e
+        node[rows] = structure.placement(cluster_id, int(e))[slot[rows]]
+
     pod_seconds = np.full(len(h), SECONDS)
     cpu_req = a.w_cpu_request[w]
     cpu_lim = a.w_cpu_limit[w]
@@ -96,14 +107,29 @@ def pod_hours(structure: Structure, cluster_id: str, h0: int, h1: int) -> PodHou
     cores = np.fmin(np.minimum(cores, cpu_req * cap), cpu_lim)  # fmin: NaN limit means none
     u_mem = rnd.uniform(seed, rnd.MEM_NOISE, skey, h)
     mem = mem_req * a.w_memory_ratio[w] * (0.85 + 0.15 * day_shape) * grown * (0.95 + 0.1 * u_mem)
-    mem = np.fmin(np.minimum(mem, mem_req * cap), 0.97 * mem_lim)
+    mem = np.fmin(np.minimum(mem, mem_req * cap), 0.9 * mem_lim)
     u_spike = rnd.uniform(seed, rnd.MEM_SPIKE, skey, h)
-    peak = mem * (1.0 + 0.12 * u_spike)
+    peak = mem * (1.0 + 0.15 * u_spike**4)  # an occasional burst above the hourly mean
     oom_hit = peak >= mem_lim  # False where there is no limit (NaN compares False)
     u_oom = rnd.uniform(seed, rnd.OOM_COUNT, skey, h)
     oom = np.where(oom_hit, 1 + (u_oom > 0.8), 0).astype(np.int64)
     peak = np.where(oom_hit, mem_lim, peak)
 
+    has_sc = a.w_sidecar[w]
+    u_sc = rnd.uniform(seed, rnd.SIDECAR, skey, h)
+    # Sidecars use under 40 % of their requests, so they never decide a workload's sizing class.
+    x_cpu = np.where(has_sc, (0.005 + 0.012 * day_shape * (0.8 + 0.4 * u_sc)) * pod_seconds, 0.0)
+    x_mem = np.where(has_sc, (30.0 + 15.0 * u_sc) * (1 << 20) * pod_seconds, 0.0)
+    # CPU contention: a node cannot give out more than its cores; when its pods want more, CFS
+    # shares it out, so everyone on the node gets proportionally less that hour.
+    n_nodes = len(cluster.nodes)
+    cell = (h - h0) * n_nodes + node
+    wanted = np.bincount(cell, weights=cores + x_cpu / SECONDS, minlength=max(h1 - h0, 0) * n_nodes)
+    node_cores = np.array([nd.cores for nd in cluster.nodes], dtype=np.float64)
+    room = 0.97 * np.tile(node_cores, max(h1 - h0, 0))
+    share = np.minimum(1.0, room / np.maximum(wanted, 1e-12))[cell]
+    cores = cores * share
+    x_cpu = x_cpu * share
     near = np.nan_to_num(cores / cpu_lim, nan=0.0)
     throttle_share = np.clip((near - 0.7) / 0.3, 0.0, 1.0) ** 2 * 0.5
     periods = pod_seconds * CFS_PERIODS_PER_SECOND * np.minimum(1.0, 0.25 + cores)
@@ -112,11 +138,6 @@ def pod_hours(structure: Structure, cluster_id: str, h0: int, h1: int) -> PodHou
     u_peak = rnd.uniform(seed, rnd.CPU_PEAK, skey, h)
     cpu_peak = np.fmin(cores * (1.15 + 0.5 * u_peak), cpu_lim)
 
-    has_sc = a.w_sidecar[w]
-    u_sc = rnd.uniform(seed, rnd.SIDECAR, skey, h)
-    # Sidecars use under 40 % of their requests, so they never decide a workload's sizing class.
-    x_cpu = np.where(has_sc, (0.005 + 0.012 * day_shape * (0.8 + 0.4 * u_sc)) * pod_seconds, 0.0)
-    x_mem = np.where(has_sc, (30.0 + 15.0 * u_sc) * (1 << 20) * pod_seconds, 0.0)
     x_cpu_req = np.where(has_sc, SIDECAR_CPU_REQUEST * pod_seconds, 0.0)
     x_cpu_lim = np.where(has_sc, SIDECAR_CPU_LIMIT * pod_seconds, 0.0)
     x_mem_req = np.where(has_sc, SIDECAR_MEMORY_REQUEST * pod_seconds, 0.0)
@@ -129,34 +150,19 @@ def pod_hours(structure: Structure, cluster_id: str, h0: int, h1: int) -> PodHou
     c_mem_req = mem_req * pod_seconds
     c_mem_lim = mem_lim * pod_seconds
 
-    # Rollouts: the pod in a slot is replaced every churn_hours (at an hour boundary); the new pod
-    # gets a new name and may land on another node of its group.
-    churn = a.w_churn[w]
-    phase = a.w_phase[w]
-    gen = (h + phase) // churn
-    on_infra = a.s_infra[slot]
-    base = a.s_base[slot] + gen
-    node = np.where(on_infra, a.infra[base % len(a.infra)], a.workers[base % len(a.workers)])
-
-    # One name per (slot, generation) that occurs in the window, indexed without sorting.
-    n_slots = len(a.s_workload)
-    s_churn = a.w_churn[a.s_workload]
-    s_phase = a.w_phase[a.s_workload]
-    g_lo = (max(h0, 0) + s_phase) // s_churn
-    g_hi = (max(h1 - 1, h0) + s_phase) // s_churn
-    count = g_hi - g_lo + 1
-    offset = np.concatenate([[0], np.cumsum(count)[:-1]]) if n_slots else np.zeros(0, np.int64)
-    pod = offset[slot] + gen - g_lo[slot]
-    name_slot = np.repeat(np.arange(n_slots), count)
-    name_gen = np.concatenate([np.arange(lo, hi + 1) for lo, hi in zip(g_lo, g_hi, strict=True)]) \
-        if n_slots else np.zeros(0, np.int64)
+    # One name per (slot, generation, epoch) occurring in the window.
+    lifetime = (slot.astype(np.int64) << 40) | (gen << 20) | epoch
+    uniq, pod = np.unique(lifetime, return_inverse=True)
+    u_slot = (uniq >> 40).astype(np.int64)
+    u_gen = (uniq >> 20) & ((1 << 20) - 1)
+    u_epoch = uniq & ((1 << 20) - 1)
     wl = cluster.workloads
-    name_wl = a.s_workload[name_slot]
+    u_wl = a.s_workload[u_slot]
     w_names = np.array([x.name for x in wl], dtype=object)
     w_kinds = np.array([x.kind for x in wl], dtype=object)
     w_keys = np.array([x.key for x in wl], dtype=np.uint64)
-    names = pod_names(w_kinds[name_wl], w_names[name_wl], a.s_ordinal[name_slot], w_keys[name_wl],
-                      a.s_key[name_slot], name_gen) if len(name_slot) else []
+    names = pod_names(w_kinds[u_wl], w_names[u_wl], a.s_ordinal[u_slot], w_keys[u_wl],
+                      hash_keys(a.s_key[u_slot], u_epoch), u_gen) if len(uniq) else []
 
     return PodHours(
         hour=h, slot=slot, workload=w, namespace=a.w_namespace[w], node=node, pod=pod, names=names,

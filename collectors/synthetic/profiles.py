@@ -84,7 +84,7 @@ _PROFILES: dict[str, ProfileSpec] = {
     "tiny": ProfileSpec(
         name="tiny", sectors=("CTI", "ICG"), clusters=3, shared_clusters=1, vcenters=2, zones=2,
         tenant_namespaces=10, tenant_pods=68, days=3, start=datetime(2026, 9, 1), container_facts=True,
-        worker_cores=8, worker_memory_gib=32, host_cores=32, host_memory_gib=512,
+        worker_cores=16, worker_memory_gib=64, host_cores=32, host_memory_gib=512,
         minimal_platform=True, services_per_cluster=2,
     ),
     "demo": ProfileSpec(

@@ -10,7 +10,7 @@ import numpy as np
 from collectors.synthetic.entities import Cluster, VCenter
 from collectors.synthetic.infrastructure import build_nodes, build_vsphere
 from collectors.synthetic.profiles import ProfileSpec
-from collectors.synthetic.randomness import hash_keys
+from collectors.synthetic.randomness import PLACEMENT, hash_keys, uniform
 from collectors.synthetic.tenancy import (
     build_clusters,
     build_incidents,
@@ -18,6 +18,10 @@ from collectors.synthetic.tenancy import (
     build_services,
     build_workloads,
 )
+
+# Nodes are drained for maintenance (upgrades, machine config) once per DRAIN_HOURS per cluster:
+# every pod is rescheduled then, so each drain epoch has its own balanced placement.
+DRAIN_HOURS = 7 * 24
 
 # Sidecar container sizes: small and steady, so the main container decides throttling and OOMs.
 SIDECAR_CPU_REQUEST = 0.05
@@ -53,7 +57,8 @@ class ClusterArrays:
     s_ordinal: np.ndarray
     s_key: np.ndarray
     s_infra: np.ndarray  # platform pods run on infra nodes, tenant pods on workers
-    s_base: np.ndarray  # position in the node group at generation 0
+    s_cpu_request: np.ndarray
+    s_memory_request: np.ndarray
     workers: np.ndarray  # indices into cluster.nodes
     infra: np.ndarray
 
@@ -76,25 +81,6 @@ def _arrays(cluster: Cluster) -> ClusterArrays:
     workers = np.array([i for i, n in enumerate(nodes) if n.role == "worker"], dtype=np.int64)
     infra = np.array([i for i, n in enumerate(nodes) if n.role == "infra"], dtype=np.int64)
 
-    # Balanced initial placement (largest pods first onto the least-loaded node), as a scheduler
-    # spreading by requests would do; later rollouts rotate each workload's pods along the group.
-    cpu_req = col("cpu_request")[s_workload]
-    mem_req = col("memory_request")[s_workload]
-    s_base = np.zeros(len(s_workload), dtype=np.int64)
-    for group, flag in ((workers, False), (infra, True)):
-        if len(group) == 0:
-            continue
-        cap_cpu = np.array([nodes[i].allocatable_cores for i in group])
-        cap_mem = np.array([nodes[i].allocatable_memory for i in group], dtype=np.float64)
-        used_cpu = np.zeros(len(group))
-        used_mem = np.zeros(len(group))
-        members = np.flatnonzero(s_infra == flag)
-        for s in members[np.argsort(-cpu_req[members], kind="stable")]:
-            pos = int(np.argmin(np.maximum((used_cpu + cpu_req[s]) / cap_cpu, (used_mem + mem_req[s]) / cap_mem)))
-            used_cpu[pos] += cpu_req[s]
-            used_mem[pos] += mem_req[s]
-            s_base[s] = pos
-
     sizing = np.array([w.sizing for w in wl])
     return ClusterArrays(
         w_cpu_request=col("cpu_request"), w_cpu_limit=col("cpu_limit"),
@@ -106,7 +92,8 @@ def _arrays(cluster: Cluster) -> ClusterArrays:
         w_phase=col("churn_phase", np.int64), w_start=col("start_hour", np.int64),
         w_sidecar=np.array([w.sidecar is not None for w in wl], dtype=bool),
         w_namespace=np.array([ns_index[w.namespace] for w in wl], dtype=np.int64),
-        s_workload=s_workload, s_ordinal=s_ordinal, s_key=s_key, s_infra=s_infra, s_base=s_base,
+        s_workload=s_workload, s_ordinal=s_ordinal, s_key=s_key, s_infra=s_infra,
+        s_cpu_request=col("cpu_request")[s_workload], s_memory_request=col("memory_request")[s_workload],
         workers=workers, infra=infra,
     )
 
@@ -126,6 +113,7 @@ class Structure:
         build_services(spec, self.clusters, rng)
         build_incidents(spec, self.clusters, rng)
         self._arrays: dict[str, ClusterArrays] = {}
+        self._placements: dict[tuple[str, int], np.ndarray] = {}
 
     @cached_property
     def cluster_by_id(self) -> dict[str, Cluster]:
@@ -135,3 +123,40 @@ class Structure:
         if cluster_id not in self._arrays:
             self._arrays[cluster_id] = _arrays(self.cluster_by_id[cluster_id])
         return self._arrays[cluster_id]
+
+    def drain_epoch(self, cluster_id: str, hour: np.ndarray) -> np.ndarray:
+        """Maintenance epoch of each hour index (clusters drain at different hours of the week)."""
+        phase = self.cluster_by_id[cluster_id].index * 37 % DRAIN_HOURS
+        return (np.asarray(hour) + phase) // DRAIN_HOURS
+
+    def placement(self, cluster_id: str, epoch: int) -> np.ndarray:
+        """Node (index into cluster.nodes) of every slot during a drain epoch.
+
+        Largest pods first onto the least-loaded node of their group, as a scheduler spreading by
+        requests would; the order is perturbed per epoch so pods move between nodes over time.
+        Every slot is placed, started or not, so requests never exceed a node's allocatable.
+        """
+        key = (cluster_id, int(epoch))
+        if key not in self._placements:
+            self._placements[key] = self._place(cluster_id, int(epoch))
+        return self._placements[key]
+
+    def _place(self, cluster_id: str, epoch: int) -> np.ndarray:
+        a = self.arrays(cluster_id)
+        nodes = self.cluster_by_id[cluster_id].nodes
+        jitter = 1.0 + 0.3 * uniform(self.seed, PLACEMENT, a.s_key, epoch)
+        out = np.zeros(len(a.s_key), dtype=np.int64)
+        for group, flag in ((a.workers, False), (a.infra, True)):
+            cap_cpu = np.array([nodes[i].allocatable_cores for i in group])
+            cap_mem = np.array([nodes[i].allocatable_memory for i in group], dtype=np.float64)
+            used_cpu = np.zeros(len(group))
+            used_mem = np.zeros(len(group))
+            members = np.flatnonzero(a.s_infra == flag)
+            cpu, mem = a.s_cpu_request, a.s_memory_request
+            size = np.maximum(cpu / cap_cpu.mean(), mem / cap_mem.mean()) * jitter
+            for s in members[np.argsort(-size[members], kind="stable")]:
+                pos = int(np.argmin(np.maximum((used_cpu + cpu[s]) / cap_cpu, (used_mem + mem[s]) / cap_mem)))
+                used_cpu[pos] += cpu[s]
+                used_mem[pos] += mem[s]
+                out[s] = group[pos]
+        return out

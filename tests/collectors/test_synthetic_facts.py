@@ -137,7 +137,7 @@ def test_units_and_capacity_invariants() -> None:
     workers = nodes[nodes["role"] == "worker"]
     fill = pods[pods["node"].isin(workers["node"])]["cpu_request_core_seconds"].sum() / \
         workers["cpu_allocatable_core_seconds"].sum()
-    assert 0.3 <= fill <= 0.8
+    assert 0.15 <= fill <= 0.8  # tiny keeps two workers per cluster, so its fill is low
     pvc = by_table(frames, "pvc_hourly")
     assert (pvc["usage_byte_seconds"] <= pvc["capacity_byte_seconds"]).all()
     hosts = by_table(frames, "vsphere_host_hourly")
