@@ -8,8 +8,10 @@ root here, so it needs ``--no-sandbox``; each browser gets a fresh profile direc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -132,6 +134,8 @@ def postgres_url() -> Iterator[str]:
         yield f"postgresql+psycopg://app@127.0.0.1:{port}/postgres"
     finally:
         if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)  # PostgreSQL's fast shutdown
             stop_process(proc)
         shutil.rmtree(base, ignore_errors=True)
 

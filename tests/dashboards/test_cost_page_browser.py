@@ -39,6 +39,15 @@ def _wait_for_rows(dash_duo, selector: str, expected: list[str], attr: str, time
     raise AssertionError(f"{selector}: expected {expected}, got {got}")
 
 
+def _absent(dash_duo, selector: str) -> bool:
+    """True when nothing matches ``selector`` now (without the driver's implicit wait)."""
+    dash_duo.driver.implicitly_wait(0)
+    try:
+        return not dash_duo.driver.find_elements(By.CSS_SELECTOR, selector)
+    finally:
+        dash_duo.driver.implicitly_wait(2)
+
+
 def _full_page_screenshot(dash_duo, path: str) -> None:
     height = dash_duo.driver.execute_script("return document.documentElement.scrollHeight")
     width = dash_duo.driver.get_window_size()["width"]
@@ -109,7 +118,7 @@ def test_sector_totals_chart_and_namespace_drill_down(dash_duo, sample_engine: E
     assert ns_total == "3,234,568.50"
     # Lines with fractions of a cent: 0.30 + 234,567.89 + 0.00 shown against 234,568.20 (exact).
     assert "rounded to the cent" in dash_duo.find_element(f"#{ids.NAMESPACE_TABLE} .rounding-note").text
-    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, f"#{ids.SECTOR_TOTALS} .rounding-note")
+    assert _absent(dash_duo, f"#{ids.SECTOR_TOTALS} .rounding-note")
     assert "selected" in dash_duo.find_element(
         f'#{ids.SECTOR_TOTALS} tr[data-sector="CTI"]').get_attribute("class")
     assert dash_duo.find_element(f"#{ids.COMPUTED_AT}").text == "Computed 02 Apr 2025 06:00 UTC"
@@ -146,6 +155,6 @@ def test_empty_warehouse_shows_how_to_fill_it(dash_duo, duckdb_engine: Engine) -
     _start(dash_duo, duckdb_engine)
     message = dash_duo.wait_for_element(f"#{ids.EMPTY}").text
     assert "No chargeback computed yet — run ecs-insight demo" in message
-    assert not dash_duo.driver.find_elements(By.ID, ids.CHART)
+    assert _absent(dash_duo, f"#{ids.CHART}")
     dash_duo.driver.save_screenshot("/tmp/ecs-cost-page-empty.png")
     assert dash_duo.get_logs() == []
