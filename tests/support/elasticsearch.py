@@ -1,0 +1,109 @@
+"""An Elasticsearch-API server for tests: noida-db on loopback, stopped by PID.
+
+``noida-db start`` is a wrapper that starts the engine as a child process. The wrapper is started in
+its own process group; stopping sends SIGTERM to that group and then makes sure every process it
+started (found by PID while it ran) is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+from elasticsearch import Elasticsearch, helpers
+
+from tests.support.procs import free_port, start_process, stop_process, wait_until
+
+
+def noida_binary() -> str | None:
+    local = Path(sys.executable).with_name("noida-db")
+    return str(local) if local.exists() else shutil.which("noida-db")
+
+
+def available() -> bool:
+    return noida_binary() is not None
+
+
+@dataclass
+class NoidaServer:
+    url: str
+    port: int
+    data_dir: Path
+    proc: subprocess.Popen
+    children: list[int] = field(default_factory=list)
+
+    def stop(self, timeout: float = 15) -> None:
+        stop_process(self.proc, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        for pid in self.children:
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def start_noida(data_dir: Path, log_path: Path, *, timeout: float = 60) -> NoidaServer:
+    """noida-db serving only the Elasticsearch API on a free 127.0.0.1 port."""
+    binary = noida_binary()
+    if binary is None:
+        raise RuntimeError("noida-db is not installed")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = start_process([binary, "start", "--data-dir", str(data_dir), "--host", "127.0.0.1",
+                          "--only", "elasticsearch", "--elasticsearch-port", str(port)], str(log_path))
+    server = NoidaServer(url=f"http://127.0.0.1:{port}", port=port, data_dir=data_dir, proc=proc)
+    try:
+        wait_until(lambda: requests.get(server.url, timeout=2).status_code == 200, timeout, "noida-db", proc,
+                   str(log_path))
+        server.children = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@contextmanager
+def running_noida(data_dir: Path, log_path: Path) -> Iterator[NoidaServer]:
+    server = start_noida(data_dir, log_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def read_bulk_ndjson(path: Path) -> Iterator[dict[str, Any]]:
+    """Bulk NDJSON (action line, document line) as actions for ``elasticsearch.helpers``."""
+    with path.open(encoding="utf-8") as fh:
+        for action_line in fh:
+            (op, meta), = json.loads(action_line).items()
+            yield {"_op_type": op, **meta, "_source": json.loads(next(fh))}
+
+
+def load_ndjson(client: Elasticsearch, path: Path, *, chunk_size: int = 2000) -> int:
+    """Bulk-load an NDJSON file with the client's bulk helper; raises on any failed document."""
+    ok, errors = helpers.bulk(client, read_bulk_ndjson(path), chunk_size=chunk_size, raise_on_error=True,
+                              stats_only=False)
+    if errors:
+        raise RuntimeError(f"{len(errors)} documents failed, first: {errors[0]}")
+    return ok
