@@ -1,5 +1,5 @@
-"""Fixtures of the dashboard tests: warehouses on a real DuckDB file (and PostgreSQL when the
-server binaries are installed) and the headless Chromium that ``dash_duo`` drives.
+"""Fixtures of the dashboard tests: warehouses on a real DuckDB file and on PostgreSQL, and the
+headless Chromium that ``dash_duo`` drives.
 
 Browser defaults: ``--headless`` and ``--webdriver Chrome`` apply without command-line flags
 (set ``ECS_TEST_HEADED=1`` to watch the browser on a machine with a display). Chrome runs as
@@ -8,11 +8,8 @@ root here, so it needs ``--no-sandbox``; each browser gets a fresh profile direc
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +18,6 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from tests.dashboards import sample
-from tests.support.procs import free_port, start_process, stop_process, wait_until
 from warehouse.schema import metadata
 
 CHROME_FLAGS = (
@@ -92,62 +88,14 @@ def sample_engine(duckdb_engine: Engine) -> Engine:
 
 
 # --------------------------------------------------------------------------- PostgreSQL
-
-def _pg_bin() -> Path | None:
-    root = Path("/usr/lib/postgresql")
-    if not root.is_dir():
-        return None
-    versions = sorted((p for p in root.iterdir() if (p / "bin" / "initdb").exists()),
-                      key=lambda p: int(p.name) if p.name.isdigit() else 0)
-    return versions[-1] / "bin" if versions else None
-
-
-def _accepts(port: int) -> bool:
-    import psycopg
-
-    with psycopg.connect(host="127.0.0.1", port=port, user="app", dbname="postgres", connect_timeout=2):
-        return True
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL server on a free loopback port, for this test session."""
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries are not installed")
-    # Not under pytest's tmp dir: that is private to root, and the server runs as postgres.
-    base = Path(tempfile.mkdtemp(prefix="ecs-dash-pg-"))
-    data, log = base / "data", base / "server.log"
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # initdb and postgres refuse to run as root
-        shutil.chown(base, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    proc = None
-    try:
-        subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "app",
-                        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
-        port = free_port()
-        proc = start_process([*as_postgres, str(bindir / "postgres"), "-D", str(data), "-p", str(port),
-                              "-c", "listen_addresses=127.0.0.1", "-k", str(data), "-c", "fsync=off"],
-                             str(log))
-        wait_until(lambda: _accepts(port), 30, "PostgreSQL", proc, str(log))
-        yield f"postgresql+psycopg://app@127.0.0.1:{port}/postgres"
-    finally:
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGINT)  # PostgreSQL's fast shutdown
-            stop_process(proc)
-        shutil.rmtree(base, ignore_errors=True)
-
+# ``postgres_url`` (a fresh database on the session's server) comes from tests/conftest.py.
 
 @pytest.fixture
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
-    """An empty warehouse (schema only) on the session's PostgreSQL server."""
+    """An empty warehouse (schema only) in a new database on the session's PostgreSQL server."""
     engine = create_engine(postgres_url)
-    metadata.drop_all(engine)
     metadata.create_all(engine)
     yield engine
-    metadata.drop_all(engine)
     engine.dispose()
 
 
