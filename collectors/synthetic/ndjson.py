@@ -14,8 +14,10 @@ whenever ``bytes >= documents``. Otherwise (or when ``bytes`` is missing) every 
 ``NdjsonStats.inexact_rows``.
 
 Pod, container and host names come from the ``pod_usage_hourly`` rows of the same cluster,
-namespace and hour when those batches are given (documents are dealt round-robin over the pods);
-otherwise a stand-in pod is named after the namespace.
+namespace and hour when those batches are given (documents are dealt round-robin over the pods).
+A namespace with logs but no pod rows (node-level components such as kube-system) gets static-pod
+style names ``<namespace>-<node>`` on the cluster's control-plane nodes from ``node_hourly`` (any
+node when there is no master), or ``<namespace>-0`` when no node is known.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from common.windows import Window
 
 DEFAULT_INDEX_PATTERN = "{prefix}-{cluster}-{date:%Y.%m.%d}"
 DEFAULT_MESSAGE_BYTES = 160
-NDJSON_TABLES: tuple[str, ...] = ("log_volume_hourly", "pod_usage_hourly")
+NDJSON_TABLES: tuple[str, ...] = ("log_volume_hourly", "pod_usage_hourly", "node_hourly")
 INFRA_NAMESPACES = ("default", "openshift", "kube")
 INFRA_PREFIXES = ("openshift-", "kube-")
 Action = Literal["create", "index"]
@@ -146,8 +148,6 @@ def _row_documents(cluster: str, ns: str, hour: datetime, row: Mapping[str, Any]
     hour_key = int((hour - datetime(1970, 1, 1)).total_seconds())
     levels = _levels(n, _count(row.get("error_documents")), _count(row.get("warning_documents")),
                      zlib.crc32(f"{cluster}/{ns}/{hour_key}".encode()))
-    if not pods:
-        pods = [(f"{ns}-0", ns, f"{cluster}-worker-0")]
     stamp = hour.strftime("%Y-%m-%dT%H:")
     stats.rows += 1
     stats.inexact_rows += not exact
@@ -169,6 +169,13 @@ def _row_documents(cluster: str, ns: str, hour: datetime, row: Mapping[str, Any]
             "kubernetes": {"namespace_name": ns, "pod_name": pod, "container_name": container, "host": host},
             "openshift": {"cluster_id": cluster, "sequence": i},
         })
+
+
+def _node_hosts(nodes: pd.DataFrame | None) -> list[str]:
+    if nodes is None or nodes.empty:
+        return []
+    masters = nodes[nodes["role"] == "master"] if "role" in nodes else nodes
+    return sorted(set((masters if len(masters) else nodes)["node"].astype(str)))
 
 
 def _pods_by_hour(pods: pd.DataFrame | None) -> dict[tuple[str, datetime], list[tuple[str, str, str]]]:
@@ -198,12 +205,14 @@ def iter_documents(batches: Iterable[Batch], *, index_pattern: str = DEFAULT_IND
         if logs is None or logs.empty:
             continue
         pods = _pods_by_hour(tables.get("pod_usage_hourly"))
+        hosts = _node_hosts(tables.get("node_hourly"))
         logs = logs.assign(hour=pd.to_datetime(logs["hour"])).sort_values(["namespace", "hour"], kind="stable")
         for row in logs.to_dict("records"):
             hour = row["hour"].to_pydatetime().replace(tzinfo=None)
             ns = str(row["namespace"])
-            yield from _row_documents(cluster, ns, hour, row, sorted(pods.get((ns, hour), [])), index_pattern,
-                                      stats)
+            named = sorted(pods.get((ns, hour), [])) or [(f"{ns}-{h}", ns, h) for h in hosts] or [
+                (f"{ns}-0", ns, "")]
+            yield from _row_documents(cluster, ns, hour, row, named, index_pattern, stats)
 
 
 def bulk_actions(documents: Iterable[LogDocument], action: Action = "create") -> Iterator[dict[str, Any]]:
