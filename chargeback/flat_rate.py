@@ -48,7 +48,8 @@ def _priced(quantities: pd.Series, rate: Decimal) -> list[Decimal]:
 def price_lines(usage: pd.DataFrame, mapping: pd.DataFrame, config: FlatRateConfig) -> pd.DataFrame:
     """Chargeback lines from effective usage per (cluster, namespace) and the namespace mapping."""
     keyed = mapping.set_index(["cluster_id", "namespace"])
-    lines = usage.join(keyed[["sector_id", "application", "cost_centre"]], on=["cluster_id", "namespace"])
+    basis = usage[["cluster_id", "namespace", "cpu_effective_core_hours", "memory_effective_gib_hours"]]
+    lines = basis.join(keyed[["sector_id", "application", "cost_centre"]], on=["cluster_id", "namespace"])
     lines["sector_id"] = lines["sector_id"].where(lines["sector_id"].notna(), UNALLOCATED)
     lines["cpu_cost"] = _priced(lines.cpu_effective_core_hours, config.cpu_core_hour)
     lines["memory_cost"] = _priced(lines.memory_effective_gib_hours, config.memory_gib_hour)

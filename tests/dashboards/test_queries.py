@@ -113,8 +113,6 @@ def test_namespaces_filter_month_sector_and_model(engine: Engine) -> None:
 
 def test_quantities_keep_double_precision(any_engine: Engine) -> None:
     """Core-hours above 2**24 need more than a 32-bit float to keep their fraction."""
-    if any_engine.dialect.name == "duckdb":
-        pytest.xfail("warehouse.schema's Float columns are 32-bit REAL on DuckDB (Double would keep them)")
     rows = sample.line_rows()[:1]
     rows[0]["cpu_effective_core_hours"] = 4800000.25
     with any_engine.begin() as conn:
