@@ -25,9 +25,10 @@ How facts become samples (``step_seconds`` apart, on a grid aligned to the Unix 
   (``container="POD"``, a small constant load): the series collectors must exclude.
 
 Files are written family by family (one ``# HELP``/``# TYPE`` each, series contiguous and time
-ordered, timestamps in seconds, ``# EOF`` at the end). Each cluster's samples are expanded and
-appended to one temporary spool file per family, then the spools are concatenated into the output,
-so memory is bounded by one cluster's hourly frames, never by the sample count.
+ordered, timestamps in seconds, ``# EOF`` at the end). Each cluster's samples are expanded a chunk
+of series at a time and appended to one temporary spool file per family; the spools are then
+concatenated into the output, so memory is bounded by one cluster's hourly rows and one chunk's
+samples, never by the total sample count.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ POD_PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
 PAUSE_CPU_CORES = 0.0002
 PAUSE_MEMORY_BYTES = 1_048_576.0
 CFS_PERIODS_PER_SECOND = 10.0  # 100 ms CFS period
+CHUNK_ROWS = 20_000  # hourly rows expanded to samples at a time (about 1.2M samples at a 60 s step)
 
 _KUBELET = {"job": "kubelet", "service": "kubelet"}
 _CADVISOR = {**_KUBELET, "metrics_path": "/metrics/cadvisor"}
@@ -308,6 +310,17 @@ def _emit_gauge(spool: _Spool, family: str, labels: Mapping[str, str], tl: _Time
     spool.series(family, labels, tl.t[s][keep], v[keep])
 
 
+def _chunks(new_group: np.ndarray, max_rows: int) -> Iterator[slice]:
+    """Row slices of about ``max_rows`` rows that never split a series."""
+    starts = np.flatnonzero(new_group)
+    lo = 0
+    while lo < len(new_group):
+        cut = starts[np.searchsorted(starts, lo + max_rows, side="left"):]
+        hi = int(cut[0]) if len(cut) else len(new_group)
+        yield slice(lo, hi)
+        lo = hi
+
+
 def _groups_by_key(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """First row of each series: the key changes or the interval does not continue the previous one."""
     changed = np.zeros(len(frame), dtype=bool)
@@ -449,8 +462,13 @@ def _write_pods(spool: _Spool, c: _Cluster, pods: pd.DataFrame | None,
             on=["namespace", "pod", "_h"], how="inner")
     cont = cont.sort_values(["namespace", "pod", "container", "_a"], kind="stable").reset_index(drop=True)
     ips = c.node_ips()
-    _write_containers(spool, c, cont, ips)
-    _write_pod_level(spool, c, pods, cont, ips)
+    for part in _chunks(_groups_by_key(cont, ["namespace", "pod", "container"]), CHUNK_ROWS):
+        _write_containers(spool, c, cont.iloc[part].reset_index(drop=True), ips)
+    pods = _with_container_sums(pods, cont)
+    parents: dict[tuple[str, str, str], tuple[str, str, int, int]] = {}
+    for part in _chunks(_groups_by_key(pods, ["namespace", "pod"]), CHUNK_ROWS):
+        _write_pod_level(spool, c, pods.iloc[part].reset_index(drop=True), ips, parents)
+    _write_parents(spool, c, parents)
 
 
 def _col(frame: pd.DataFrame, name: str, default: float = np.nan) -> np.ndarray:
@@ -525,15 +543,19 @@ def _pod_slice(uid: str) -> str:
             f"{uid.replace('-', '_')}.slice")
 
 
-def _write_pod_level(spool: _Spool, c: _Cluster, pods: pd.DataFrame, cont: pd.DataFrame,
-                     ips: Mapping[str, str]) -> None:
-    """The pod cgroup (container="") and pause container (container="POD"), plus pod objects."""
+def _with_container_sums(pods: pd.DataFrame, cont: pd.DataFrame) -> pd.DataFrame:
+    """Pod rows with their containers' usage summed (the pod cgroup holds all of them)."""
     sums = cont.assign(
         _cpu=_col(cont, "cpu_usage_core_seconds"), _ws=_col(cont, "memory_usage_byte_seconds"),
         _rss=_col(cont, "memory_rss_byte_seconds"), _thr=_col(cont, "cpu_throttled_seconds"),
         _oom=_col(cont, "oom_kills"),
     ).groupby(["namespace", "pod", "_h"])[["_cpu", "_ws", "_rss", "_thr", "_oom"]].sum(min_count=1)
-    pods = pods.merge(sums, left_on=["namespace", "pod", "_h"], right_index=True, how="left")
+    return pods.merge(sums, left_on=["namespace", "pod", "_h"], right_index=True, how="left")
+
+
+def _write_pod_level(spool: _Spool, c: _Cluster, pods: pd.DataFrame, ips: Mapping[str, str],
+                     parents: dict[tuple[str, str, str], tuple[str, str, int, int]]) -> None:
+    """The pod cgroup (container="") and pause container (container="POD"), plus pod objects."""
     tl = _Timeline.build(pods["_a"].to_numpy(), pods["_b"].to_numpy(),
                          _groups_by_key(pods, ["namespace", "pod"]), c.step)
     p = pods["_p"].to_numpy()
@@ -558,7 +580,6 @@ def _write_pod_level(spool: _Spool, c: _Cluster, pods: pd.DataFrame, cont: pd.Da
     cols = {k: pods[k].astype(str).to_numpy() for k in ("namespace", "pod", "node", "_uid")}
     workloads = pods["workload"].map(_text).to_numpy() if "workload" in pods else np.full(len(pods), "")
     kinds = pods["workload_kind"].map(_text).to_numpy() if "workload_kind" in pods else np.full(len(pods), "")
-    parents: dict[tuple[str, str, str], tuple[str, str, int, int]] = {}
     for g in range(tl.groups):
         r = tl.group_first_row[g]
         ns, pod, node, uid = (cols[k][r] for k in ("namespace", "pod", "node", "_uid"))
@@ -592,7 +613,6 @@ def _write_pod_level(spool: _Spool, c: _Cluster, pods: pd.DataFrame, cont: pd.Da
             prev = parents.get(key)
             parents[key] = (kinds[r], workloads[r], min(lo, prev[2]) if prev else lo,
                             max(hi, prev[3]) if prev else hi)
-    _write_parents(spool, c, parents)
 
 
 def _write_parents(spool: _Spool, c: _Cluster, parents: Mapping[tuple[str, str, str],
@@ -747,32 +767,46 @@ def write_openmetrics(out: IO[str], dimensions: Mapping[str, pd.DataFrame], batc
                       step_seconds: int = 60, clusters: Iterable[str] | None = None) -> OpenMetricsStats:
     """Write the OpenMetrics text of ``batches`` (with the series of ``dimensions``) to ``out``.
 
-    ``step_seconds`` must divide an hour. ``clusters`` limits the output to those cluster ids.
-    Returns counts and timing; the text ends with ``# EOF``.
+    ``step_seconds`` must divide an hour. ``clusters`` limits the output to those cluster ids. Each
+    cluster's batches must come together (one cluster after another, any tables and windows within
+    it): a cluster is expanded as soon as its batches end, so memory holds one cluster's hourly rows
+    and at most ``CHUNK_ROWS`` rows' samples. Returns counts and timing; the text ends with ``# EOF``.
     """
     if step_seconds <= 0 or HOUR_S % step_seconds:
         raise ValueError(f"step_seconds must be a positive divisor of 3600, got {step_seconds}")
     started = time.perf_counter()
     wanted = set(clusters) if clusters is not None else None
-    frames: dict[str, dict[str, list[pd.DataFrame]]] = {}
-    spans: dict[str, Window] = {}
-    for batch in batches:
-        if batch.table not in OPENMETRICS_TABLES or (wanted is not None and batch.scope not in wanted):
-            continue
-        frames.setdefault(batch.scope, {}).setdefault(batch.table, []).append(batch.frame)
-        prev = spans.get(batch.scope)
-        spans[batch.scope] = batch.window if prev is None else Window(
-            min(prev.start, batch.window.start), max(prev.end, batch.window.end))
     stats = OpenMetricsStats()
     spool = _Spool(stats)
+    done: set[str] = set()
+    current: str | None = None
+    frames: dict[str, list[pd.DataFrame]] = {}
+    span: Window | None = None
+
+    def flush() -> None:
+        if current is None or span is None:
+            return
+        tables = {t: pd.concat(fs, ignore_index=True) for t, fs in frames.items()}
+        _write_cluster(spool, _Cluster(
+            cluster=current, tables=tables, nodes=_of_cluster(dimensions.get("node"), current),
+            namespaces=_of_cluster(dimensions.get("namespace"), current), span=span, step=step_seconds))
+        stats.clusters += 1
+        done.add(current)
+
     try:
-        for cluster in sorted(frames):
-            tables = {t: pd.concat(fs, ignore_index=True) for t, fs in frames.pop(cluster).items()}
-            _write_cluster(spool, _Cluster(
-                cluster=cluster, tables=tables, nodes=_of_cluster(dimensions.get("node"), cluster),
-                namespaces=_of_cluster(dimensions.get("namespace"), cluster), span=spans[cluster],
-                step=step_seconds))
-            stats.clusters += 1
+        for batch in batches:
+            if batch.table not in OPENMETRICS_TABLES or (wanted is not None and batch.scope not in wanted):
+                continue
+            if batch.scope != current:
+                flush()
+                if batch.scope in done:
+                    raise ValueError(f"batches of cluster {batch.scope!r} are not contiguous: pass each "
+                                     "cluster's batches together (as the estate's collect does)")
+                current, frames, span = batch.scope, {}, None
+            frames.setdefault(batch.table, []).append(batch.frame)
+            span = batch.window if span is None else Window(
+                min(span.start, batch.window.start), max(span.end, batch.window.end))
+        flush()
         spool.drain(out)
     finally:
         spool.close()

@@ -362,3 +362,25 @@ def test_pvc_usage_equals_the_facts(prometheus_estate: PrometheusEstate) -> None
     assert set(got) == set(pvc.index)
     for key, used in (pvc["usage_byte_seconds"] / 3600).items():
         assert close(got[key], used), key
+
+
+def test_chunked_expansion_writes_the_same_text(estate_slice: EstateSlice, monkeypatch: pytest.MonkeyPatch) -> None:
+    from collectors.synthetic import openmetrics
+
+    window = Window(estate_slice.window.start, estate_slice.window.start + timedelta(hours=2))
+    whole = io.StringIO()
+    write_estate_openmetrics(whole, estate_slice.estate, window, clusters=estate_slice.clusters[:1])
+    monkeypatch.setattr(openmetrics, "CHUNK_ROWS", 7)
+    chunked = io.StringIO()
+    write_estate_openmetrics(chunked, estate_slice.estate, window, clusters=estate_slice.clusters[:1])
+    assert chunked.getvalue() == whole.getvalue()
+
+
+def test_interleaved_cluster_batches_are_refused(estate_slice: EstateSlice) -> None:
+    window = Window(estate_slice.window.start, estate_slice.window.start + timedelta(hours=1))
+    batches = list(estate_slice.estate.collect(window, tables=["pod_usage_hourly", "node_hourly"]))
+    a, b = estate_slice.clusters
+    interleaved = [x for x in batches if x.scope == a][:1] + [x for x in batches if x.scope == b] + \
+        [x for x in batches if x.scope == a][1:]
+    with pytest.raises(ValueError, match="not contiguous"):
+        write_openmetrics(io.StringIO(), {}, interleaved)
