@@ -192,27 +192,41 @@ def _pods_by_hour(pods: pd.DataFrame | None) -> dict[tuple[str, datetime], list[
 
 def iter_documents(batches: Iterable[Batch], *, index_pattern: str = DEFAULT_INDEX_PATTERN,
                    clusters: Iterable[str] | None = None, stats: NdjsonStats | None = None) -> Iterator[LogDocument]:
-    """Documents of the ``log_volume_hourly`` batches, cluster by cluster, rows in (namespace, hour) order."""
+    """Documents of the ``log_volume_hourly`` batches, rows in (namespace, hour) order per cluster.
+
+    A cluster's documents are produced when its run of batches ends, so memory holds one cluster's
+    rows; pod names come from ``pod_usage_hourly`` batches in the same run.
+    """
     stats = stats if stats is not None else NdjsonStats()
     wanted = set(clusters) if clusters is not None else None
-    frames: dict[str, dict[str, list[pd.DataFrame]]] = {}
+    current: str | None = None
+    frames: dict[str, list[pd.DataFrame]] = {}
     for b in batches:
-        if b.table in NDJSON_TABLES and (wanted is None or b.scope in wanted):
-            frames.setdefault(b.scope, {}).setdefault(b.table, []).append(b.frame)
-    for cluster in sorted(frames):
-        tables = {t: pd.concat(fs, ignore_index=True) for t, fs in frames.pop(cluster).items()}
-        logs = tables.get("log_volume_hourly")
-        if logs is None or logs.empty:
+        if b.table not in NDJSON_TABLES or (wanted is not None and b.scope not in wanted):
             continue
-        pods = _pods_by_hour(tables.get("pod_usage_hourly"))
-        hosts = _node_hosts(tables.get("node_hourly"))
-        logs = logs.assign(hour=pd.to_datetime(logs["hour"])).sort_values(["namespace", "hour"], kind="stable")
-        for row in logs.to_dict("records"):
-            hour = row["hour"].to_pydatetime().replace(tzinfo=None)
-            ns = str(row["namespace"])
-            named = sorted(pods.get((ns, hour), [])) or [(f"{ns}-{h}", ns, h) for h in hosts] or [
-                (f"{ns}-0", ns, "")]
-            yield from _row_documents(cluster, ns, hour, row, named, index_pattern, stats)
+        if b.scope != current:
+            if current is not None:
+                yield from _cluster_documents(current, frames, index_pattern, stats)
+            current, frames = b.scope, {}
+        frames.setdefault(b.table, []).append(b.frame)
+    if current is not None:
+        yield from _cluster_documents(current, frames, index_pattern, stats)
+
+
+def _cluster_documents(cluster: str, frames: Mapping[str, list[pd.DataFrame]], pattern: str,
+                       stats: NdjsonStats) -> Iterator[LogDocument]:
+    tables = {t: pd.concat(fs, ignore_index=True) for t, fs in frames.items()}
+    logs = tables.get("log_volume_hourly")
+    if logs is None or logs.empty:
+        return
+    pods = _pods_by_hour(tables.get("pod_usage_hourly"))
+    hosts = _node_hosts(tables.get("node_hourly"))
+    logs = logs.assign(hour=pd.to_datetime(logs["hour"])).sort_values(["namespace", "hour"], kind="stable")
+    for row in logs.to_dict("records"):
+        hour = row["hour"].to_pydatetime().replace(tzinfo=None)
+        ns = str(row["namespace"])
+        named = sorted(pods.get((ns, hour), [])) or [(f"{ns}-{h}", ns, h) for h in hosts] or [(f"{ns}-0", ns, "")]
+        yield from _row_documents(cluster, ns, hour, row, named, pattern, stats)
 
 
 def bulk_actions(documents: Iterable[LogDocument], action: Action = "create") -> Iterator[dict[str, Any]]:
