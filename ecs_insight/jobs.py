@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.namespace_mapping import resolve_namespaces
 from chargeback.flat_rate import compute_month
-from collectors.base import Batch, Collector
+from collectors.base import Collector
 from collectors.synthetic import SyntheticEstate
 from common.errors import ConfigError, InsightError
 from common.windows import Window
@@ -49,50 +50,87 @@ def load_dimensions(engine: sa.Engine, estate: SyntheticEstate, settings: Settin
     return load.load_dimensions(engine, dims)
 
 
+FLUSH_ROWS = 2_000_000  # rows gathered before one loading transaction; bounds memory per step
+
+
+class _RunTracker:
+    """One collection run per scope of a window: rows loaded, and the first error if any."""
+
+    def __init__(self, engine: sa.Engine, source: str, window: Window) -> None:
+        self.engine, self.source, self.window = engine, source, window
+        self.run_ids: dict[str, int] = {}
+        self.rows: dict[str, int] = {}
+        self.errors: dict[str, str] = {}
+
+    def open(self, scope: str) -> None:
+        if scope not in self.run_ids:
+            self.run_ids[scope] = runs.start_run(self.engine, self.source, scope, self.window)
+            self.rows[scope] = 0
+
+    def fail(self, scope: str, error: str) -> None:
+        self.open(scope)
+        self.errors.setdefault(scope, error)
+        log.error("%s %s [%s, %s): %s", self.source, scope, self.window.start, self.window.end, error)
+
+    def finish(self) -> LoadReport:
+        for scope, run_id in self.run_ids.items():
+            runs.finish_run(self.engine, run_id, self.rows[scope], error=self.errors.get(scope))
+        return LoadReport(rows=sum(self.rows.values()), batches=0,
+                          failures=[f"{scope}: {err}" for scope, err in self.errors.items()])
+
+
+def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: _RunTracker) -> int:
+    """Load gathered slices in one transaction; if that fails, slice by slice to isolate the fault."""
+    if not pending:
+        return 0
+    try:
+        load.replace_slices(engine, pending)
+        done = pending
+    except SQLAlchemyError:
+        done = []
+        for piece in pending:
+            try:
+                load.replace_slices(engine, [piece])
+                done.append(piece)
+            except SQLAlchemyError as exc:
+                tracker.fail(piece.scope, f"{piece.table.name}: {type(exc).__name__}: {exc.orig or exc}")
+    for piece in done:
+        tracker.rows[piece.scope] += len(piece.frame)
+    return len(done)
+
+
 def collect_window(engine: sa.Engine, collector: Collector, window: Window) -> LoadReport:
-    """Collect one window and load it slice by slice, recording one run per scope.
+    """Collect one window and load it, recording one run per scope (cluster or vCenter).
 
-    A failing scope is recorded as a failed run and the other scopes still load; a collector that
-    fails outright fails every scope it had started.
+    A scope whose data is refused is recorded as a failed run and the other scopes still load; a
+    collector that fails outright fails the runs it had started (or one run for the source).
+    Each slice replaces exactly its (source, scope, window), so a failed window can be re-collected.
     """
-    report = LoadReport()
-    open_runs: dict[str, tuple[int, int]] = {}
-    failed: dict[str, str] = {}
-
-    def run_for(scope: str) -> int:
-        if scope not in open_runs:
-            open_runs[scope] = (runs.start_run(engine, collector.source, scope, window), 0)
-        return open_runs[scope][0]
-
+    tracker = _RunTracker(engine, collector.source, window)
+    pending: list[load.Slice] = []
+    pending_rows = batches = 0
     try:
         for batch in collector.collect(window):
-            run_id = run_for(batch.scope)
-            if batch.scope in failed:
+            tracker.open(batch.scope)
+            if batch.scope in tracker.errors:
                 continue
             try:
-                rows = _load_batch(engine, batch)
+                pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
+                                                  batch.frame))
             except InsightError as exc:
-                failed[batch.scope] = f"{batch.table}: {exc}"
-                log.error("loading %s for %s failed: %s", batch.table, batch.scope, exc)
+                tracker.fail(batch.scope, f"{batch.table}: {exc}")
                 continue
-            open_runs[batch.scope] = (run_id, open_runs[batch.scope][1] + rows)
-            report.rows += rows
-            report.batches += 1
+            pending_rows += len(batch.frame)
+            if pending_rows >= FLUSH_ROWS:
+                batches += _flush(engine, pending, tracker)
+                pending, pending_rows = [], 0
+        batches += _flush(engine, pending, tracker)
     except InsightError as exc:
-        for scope in open_runs:
-            failed.setdefault(scope, str(exc))
-        if not open_runs:
-            failed[collector.source] = str(exc)
-            runs.finish_run(engine, runs.start_run(engine, collector.source, collector.source, window), 0,
-                            error=str(exc))
-    for scope, (run_id, rows) in open_runs.items():
-        runs.finish_run(engine, run_id, rows, error=failed.get(scope))
-    report.failures.extend(f"{scope}: {err}" for scope, err in failed.items())
+        for scope in tracker.run_ids or [collector.source]:
+            tracker.fail(scope, str(exc))
+    report = tracker.finish()
+    report.batches = batches
     return report
-
-
-def _load_batch(engine: sa.Engine, batch: Batch) -> int:
-    return load.replace_slice(engine, batch.table, batch.source, batch.scope, batch.window, batch.frame)
 
 
 def build_from_synthetic(engine: sa.Engine, settings: Settings, progress: Progress | None = None,
