@@ -62,6 +62,8 @@ def _patch_duckdb_reflection() -> None:
       does not have and whose catalog query also reads ``pg_collation``, resolve to none, as
       duckdb-engine did before.
 
+    Float widths are kept: ``float4`` reflects as ``REAL`` and ``float8`` as ``DOUBLE_PRECISION``.
+
     Primary keys, unique constraints, foreign keys, check constraints and indexes are read from
     DuckDB's own catalog functions (``duckdb_constraints()``, ``duckdb_indexes()``) instead of the
     emulated ``pg_index``/``pg_constraint`` views, which the 2.1 queries cannot run against
@@ -110,6 +112,14 @@ def _patch_duckdb_reflection() -> None:
 
         dialect_cls.get_multi_columns = get_multi_columns
 
+    # duckdb-engine maps both float4 (DuckDB FLOAT, 32-bit) and float8 (DOUBLE) to a generic
+    # FLOAT, so a 32-bit column could not be told from a 64-bit one; reflect them as PostgreSQL
+    # does (REAL, DOUBLE PRECISION).
+    dialect_cls.ischema_names = {
+        **dialect_cls.ischema_names,
+        "float4": sa.REAL,
+        "float8": sa.DOUBLE_PRECISION,
+    }
     dialect_cls.get_multi_pk_constraint = _get_multi_pk_constraint
     dialect_cls.get_multi_unique_constraints = _get_multi_unique_constraints
     dialect_cls.get_multi_foreign_keys = _get_multi_foreign_keys

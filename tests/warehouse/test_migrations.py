@@ -54,21 +54,6 @@ def _is_duckdb_text_alias(diff: Any, dialect_name: str) -> bool:
     return type(reflected) is sa.String and reflected.length is None and isinstance(declared, sa.Text)
 
 
-def _duckdb_double_columns(engine: sa.Engine) -> set[tuple[str, str]]:
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'DOUBLE'"))
-        return {(t, c) for t, c in rows}
-
-
-def _is_duckdb_double_reflection(diff: Any, dialect_name: str, doubles: set[tuple[str, str]]) -> bool:
-    """duckdb-engine reflects a DOUBLE column as FLOAT(); ignored only where DuckDB itself reports
-    DOUBLE for that column, so a real 32-bit REAL column would still show as a difference."""
-    if dialect_name != "duckdb" or not isinstance(diff, tuple) or diff[0] != "modify_type":
-        return False
-    return isinstance(diff[6], sa.Double) and (diff[2], diff[3]) in doubles
-
-
 def schema_diff(engine: sa.Engine) -> list[Any]:
     """Differences between the database and ``warehouse.schema.metadata``, as Alembic sees them.
 
@@ -92,9 +77,7 @@ def schema_diff(engine: sa.Engine) -> list[Any]:
     for diff in diffs:
         # Column-level changes come as a list of tuples per column.
         flat.extend(diff if isinstance(diff, list) else [diff])
-    doubles = _duckdb_double_columns(engine) if dialect_name == "duckdb" else set()
-    return [d for d in flat if not _is_duckdb_text_alias(d, dialect_name)
-            and not _is_duckdb_double_reflection(d, dialect_name, doubles)]
+    return [d for d in flat if not _is_duckdb_text_alias(d, dialect_name)]
 
 
 # --------------------------------------------------------------------------- revisions
@@ -239,6 +222,20 @@ def test_comparison_reports_a_changed_type_and_nullability(engine: sa.Engine) ->
 
     assert ("modify_type", "pvc_hourly", "usage_byte_seconds") in kinds
     assert ("modify_nullable", "sector", "name") in kinds
+
+
+def test_comparison_reports_a_32_bit_float(engine: sa.Engine) -> None:
+    """A quantity column that is a 4-byte REAL instead of a DOUBLE is reported on both engines."""
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        Operations(MigrationContext.configure(conn)).alter_column(
+            "pod_usage_hourly", "cpu_usage_core_seconds", type_=sa.REAL(), existing_type=sa.Double(),
+            existing_nullable=False)
+
+    diffs = schema_diff(engine)
+
+    assert [(d[0], d[2], d[3], type(d[5])) for d in diffs] == [
+        ("modify_type", "pod_usage_hourly", "cpu_usage_core_seconds", sa.REAL)]
 
 
 def test_comparison_reports_index_drift(engine: sa.Engine) -> None:
