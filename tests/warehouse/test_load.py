@@ -14,28 +14,12 @@ from hypothesis import strategies as st
 
 from common.errors import DataError
 from common.windows import Window
+from tests.support.frames import T0, pod_rows
 from warehouse.engine import create_warehouse_engine
 from warehouse.load import load_dimensions, replace_slice
 from warehouse.migrate import upgrade
 from warehouse.runs import finish_run, recent_runs, start_run
 from warehouse.schema import pod_usage_hourly, sector
-
-T0 = datetime(2026, 9, 1)
-
-
-def pod_rows(cluster: str, start: datetime, hours: int, pods: int = 3, source: str = "synthetic",
-             scale: float = 1.0) -> pd.DataFrame:
-    hour = pd.date_range(start, periods=hours, freq="h").repeat(pods)
-    n = len(hour)
-    return pd.DataFrame({
-        "hour": hour, "source": source, "cluster_id": cluster, "namespace": "ns",
-        "pod": [f"pod-{i % pods}" for i in range(n)], "node": "w1", "workload": "app",
-        "workload_kind": "Deployment", "pod_seconds": 3600.0,
-        "cpu_usage_core_seconds": scale * (np.arange(n) % 7 + 1.0), "cpu_request_core_seconds": 1800.0,
-        "cpu_limit_core_seconds": None, "memory_usage_byte_seconds": scale * 1e9,
-        "memory_request_byte_seconds": 2e9, "memory_limit_byte_seconds": None,
-        "cpu_throttled_seconds": 0.0, "oom_kills": 0,
-    })
 
 
 @pytest.fixture

@@ -1,0 +1,96 @@
+"""Collecting a window: runs are recorded per scope, and a fault in one scope spares the others."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from collectors.base import Batch
+from common.errors import TransientError
+from common.windows import Window
+from ecs_insight import jobs
+from tests.support.frames import T0, pod_rows
+from warehouse.engine import create_warehouse_engine
+from warehouse.migrate import upgrade
+from warehouse.runs import recent_runs
+from warehouse.schema import pod_usage_hourly
+
+WINDOW = Window(T0, T0 + timedelta(hours=6))
+
+
+class ScriptedCollector:
+    """A collector whose batches are given by the test (the real ones are tested on real servers)."""
+
+    source = "scripted"
+
+    def __init__(self, batches: list[Batch], fail_after: int | None = None) -> None:
+        self.batches = batches
+        self.fail_after = fail_after
+
+    def collect(self, window: Window) -> Iterator[Batch]:
+        for i, batch in enumerate(self.batches):
+            if self.fail_after is not None and i == self.fail_after:
+                raise TransientError("server went away", window=str(window))
+            yield batch
+
+
+def batch(cluster: str, frame: pd.DataFrame) -> Batch:
+    return Batch("pod_usage_hourly", "scripted", cluster, WINDOW, frame.assign(source="scripted"))
+
+
+@pytest.fixture
+def engine(warehouse_url: str) -> sa.Engine:
+    eng = create_warehouse_engine(warehouse_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def stored_clusters(engine: sa.Engine) -> dict[str, int]:
+    p = pod_usage_hourly.c
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(p.cluster_id, sa.func.count()).group_by(p.cluster_id)).all())
+
+
+def test_bad_cluster_is_recorded_and_the_others_load(engine: sa.Engine) -> None:
+    good = batch("c-good", pod_rows("c-good", T0, 6))
+    bad = batch("c-bad", pod_rows("c-bad", T0, 6).drop(columns=["cpu_usage_core_seconds"]))
+    report = jobs.collect_window(engine, ScriptedCollector([bad, good]), WINDOW)
+    assert report.rows == 18
+    assert len(report.failures) == 1 and "c-bad" in report.failures[0]
+    assert "cpu_usage_core_seconds" in report.failures[0]
+    assert stored_clusters(engine) == {"c-good": 18}
+    runs = recent_runs(engine).set_index("cluster_id")
+    assert runs.loc["c-good", "status"] == "succeeded" and runs.loc["c-good", "rows"] == 18
+    assert runs.loc["c-bad", "status"] == "failed"
+    assert "cpu_usage_core_seconds" in runs.loc["c-bad", "error"]
+
+
+def test_collector_failure_fails_its_runs_and_keeps_stored_data(engine: sa.Engine) -> None:
+    jobs.collect_window(engine, ScriptedCollector([batch("c1", pod_rows("c1", T0, 6))]), WINDOW)
+    failing = ScriptedCollector([batch("c1", pod_rows("c1", T0, 6, scale=9))], fail_after=0)
+    report = jobs.collect_window(engine, failing, WINDOW)
+    assert report.failures and "server went away" in report.failures[0]
+    assert stored_clusters(engine) == {"c1": 18}
+    runs = recent_runs(engine)
+    assert runs.iloc[0]["status"] == "failed" and runs.iloc[0]["cluster_id"] == "scripted"
+
+
+def test_load_benchmark_on_tiny_data() -> None:
+    """`ecs-insight bench load` keeps working; its figures are not asserted (benchmarks are not tests)."""
+    exe = Path(sys.executable).with_name("ecs-insight")
+    done = subprocess.run([str(exe), "bench", "load", "--profile", "tiny"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["bench"] == "load" and result["profile"] == "tiny"
+    assert result["rows"] > result["baseline_rows"] > 0
+    assert {"seconds", "baseline", "baseline_seconds", "rows_per_s"} <= set(result)
