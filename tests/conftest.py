@@ -7,6 +7,7 @@
 - ``postgres_url``: a fresh, empty PostgreSQL database for one test, dropped afterwards.
 - ``duckdb_url``: a DuckDB file in the test's ``tmp_path`` (created on first connect).
 - ``warehouse_url``: runs the test once per engine, ids ``duckdb`` and ``postgres``.
+- ``warehouse_engine``: an engine on that database with the schema migrated to head.
 
 Every test that uses the PostgreSQL server carries the ``postgres`` marker, so
 ``-m "not postgres"`` selects the tests that need no server.
@@ -17,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
+from warehouse.engine import create_warehouse_engine
+from warehouse.migrate import upgrade
 
 _SERVER_FIXTURES = {"postgres_instance", "postgres_server", "postgres_url"}
 
@@ -71,6 +75,15 @@ def duckdb_url(tmp_path) -> str:
 def warehouse_url(request: pytest.FixtureRequest) -> str:
     """An empty warehouse database URL, once per engine."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def warehouse_engine(warehouse_url: str) -> Iterator[sa.Engine]:
+    """An engine on a freshly migrated warehouse, once per engine."""
+    engine = create_warehouse_engine(warehouse_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

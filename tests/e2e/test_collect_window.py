@@ -18,8 +18,6 @@ from common.errors import TransientError
 from common.windows import Window
 from ecs_insight import jobs
 from tests.support.frames import T0, pod_rows
-from warehouse.engine import create_warehouse_engine
-from warehouse.migrate import upgrade
 from warehouse.runs import recent_runs
 from warehouse.schema import pod_usage_hourly
 
@@ -47,11 +45,8 @@ def batch(cluster: str, frame: pd.DataFrame) -> Batch:
 
 
 @pytest.fixture
-def engine(warehouse_url: str) -> sa.Engine:
-    eng = create_warehouse_engine(warehouse_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(warehouse_engine: sa.Engine) -> sa.Engine:
+    return warehouse_engine
 
 
 def stored_clusters(engine: sa.Engine) -> dict[str, int]:

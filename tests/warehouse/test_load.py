@@ -15,19 +15,14 @@ from hypothesis import strategies as st
 from common.errors import DataError
 from common.windows import Window
 from tests.support.frames import T0, pod_rows
-from warehouse.engine import create_warehouse_engine
 from warehouse.load import load_dimensions, replace_slice
-from warehouse.migrate import upgrade
 from warehouse.runs import finish_run, recent_runs, start_run
 from warehouse.schema import pod_usage_hourly, sector
 
 
 @pytest.fixture
-def engine(warehouse_url: str) -> sa.Engine:
-    eng = create_warehouse_engine(warehouse_url)
-    upgrade(eng)
-    yield eng
-    eng.dispose()
+def engine(warehouse_engine: sa.Engine) -> sa.Engine:
+    return warehouse_engine
 
 
 def stored(engine: sa.Engine) -> pd.DataFrame:
