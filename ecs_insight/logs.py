@@ -27,3 +27,5 @@ def configure_logging(level: str, json_format: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic announces every migration context at INFO; the CLI reports migrations itself.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
