@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -64,15 +65,19 @@ def emit(frame: pd.DataFrame, fmt: OutputFormat, title: str = "") -> None:
     else:
         table = Table(title=title or None)
         for column in frame.columns:
-            table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column])
-                             else "left")
+            numeric = pd.api.types.is_numeric_dtype(frame[column]) or all(
+                isinstance(v, Decimal) for v in frame[column].dropna())
+            table.add_column(str(column), justify="right" if numeric and len(frame) else "left")
         for row in frame.itertuples(index=False):
             table.add_row(*[_cell(v) for v in row])
-        Console().print(table)
+        out = Console()
+        if not out.is_terminal:  # piped: do not squeeze the table into 80 columns
+            out = Console(width=200)
+        out.print(table)
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal):
         return f"{value:,.2f}"
     return "" if value is None else str(value)
 
@@ -169,8 +174,13 @@ def chargeback_summary(
     from warehouse.queries import cost_by_sector_month
 
     settings = _settings(config)
-    frame = cost_by_sector_month(jobs.open_warehouse(settings))
-    emit(frame[frame["month"] == month].reset_index(drop=True), fmt, f"chargeback {month}")
+    every_month = cost_by_sector_month(jobs.open_warehouse(settings))
+    frame = every_month[every_month["month"] == month].reset_index(drop=True)
+    if frame.empty:
+        known = ", ".join(sorted(every_month["month"].unique())) or "none"
+        console.print(f"no chargeback for {month}; months with results: {known}")
+        raise typer.Exit(1)
+    emit(frame, fmt, f"chargeback {month}")
 
 
 @config_app.command("show")
