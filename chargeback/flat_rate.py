@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.windows import Window, next_month, parse_month
+from warehouse.dimensions import read_dimension
 from warehouse.results import replace_chargeback_lines
-from warehouse.usage import effective_usage_by_namespace, namespaces
+from warehouse.usage import effective_usage_by_namespace
 
 MODEL = "flat"
 UNALLOCATED = "UNALLOCATED"
@@ -62,7 +63,7 @@ def compute_month(engine: sa.Engine, month: str, config: FlatRateConfig) -> pd.D
     """Price one calendar month (YYYY-MM) and store its lines, replacing earlier ones."""
     start = parse_month(month)
     usage = effective_usage_by_namespace(engine, Window(start, next_month(start)), source=config.source)
-    lines = price_lines(usage, namespaces(engine), config)
+    lines = price_lines(usage, read_dimension(engine, "namespace"), config)
     lines["month"] = month
     lines["model"] = MODEL
     lines["computed_at"] = datetime.now(UTC).replace(tzinfo=None)

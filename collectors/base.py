@@ -19,6 +19,10 @@ from common.windows import Window
 class Batch:
     """Rows for one warehouse table covering one source, one scope and one window.
 
+    For a fact table the batch replaces exactly that slice. For a dimension table (sector,
+    cluster, node, namespace, workload, vsphere_host, vsphere_vm, datastore) its rows are upserted
+    by primary key and rows it does not mention are kept, since facts refer to them.
+
     ``scope`` is the cluster id (or the vCenter for vSphere facts). The frame's columns are the
     table's column names; every row's time key lies inside ``window``. An empty frame is a valid
     batch: it says "this slice has no rows" and clears what was stored for it.

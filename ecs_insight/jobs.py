@@ -10,16 +10,18 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from analytics.namespace_mapping import resolve_namespaces
+from analytics.namespace_mapping import NamespaceMappingConfig, resolve_namespaces
 from chargeback.flat_rate import compute_month
-from collectors.base import Collector
+from collectors.base import Batch, Collector
 from collectors.synthetic import SyntheticEstate
 from common.errors import ConfigError, InsightError
 from common.windows import Window
 from ecs_insight.settings import Settings
 from warehouse import load, runs
+from warehouse.dimensions import read_dimension
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
+from warehouse.schema import DIMENSION_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +101,25 @@ def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: _RunTracker) -
     return len(done)
 
 
-def collect_window(engine: sa.Engine, collector: Collector, window: Window) -> LoadReport:
+def _load_dimension(engine: sa.Engine, batch: Batch, mapping: NamespaceMappingConfig) -> int:
+    """Upsert dimension rows; a namespace batch is first resolved to sectors from its labels."""
+    frame = batch.frame
+    if batch.table == "namespace" and len(frame):
+        clusters = read_dimension(engine, "cluster")
+        sectors = set(read_dimension(engine, "sector")["sector_id"])
+        frame = resolve_namespaces(frame, clusters, sectors, mapping)
+    return load.upsert_dimension(engine, batch.table, frame)
+
+
+def collect_window(engine: sa.Engine, collector: Collector, window: Window,
+                   mapping: NamespaceMappingConfig | None = None) -> LoadReport:
     """Collect one window and load it, recording one run per scope (cluster or vCenter).
 
     A scope whose data is refused is recorded as a failed run and the other scopes still load; a
     collector that fails outright fails the runs it had started (or one run for the source).
     Each slice replaces exactly its (source, scope, window), so a failed window can be re-collected.
+    Dimension batches (nodes, namespaces, workloads...) are upserted by key as they arrive;
+    namespaces are resolved to sectors with ``mapping``.
     """
     tracker = _RunTracker(engine, collector.source, window)
     pending: list[load.Slice] = []
@@ -113,6 +128,12 @@ def collect_window(engine: sa.Engine, collector: Collector, window: Window) -> L
         for batch in collector.collect(window):
             tracker.open(batch.scope)
             if batch.scope in tracker.errors:
+                continue
+            if batch.table in DIMENSION_TABLES:
+                try:
+                    _load_dimension(engine, batch, mapping or NamespaceMappingConfig())
+                except (InsightError, ValueError, SQLAlchemyError) as exc:
+                    tracker.fail(batch.scope, f"{batch.table}: {exc}")
                 continue
             try:
                 pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
@@ -145,7 +166,7 @@ def build_from_synthetic(engine: sa.Engine, settings: Settings, progress: Progre
         on_start(len(slices))
     total = LoadReport(window=estate.window)
     for piece in slices:
-        report = collect_window(engine, estate, piece)
+        report = collect_window(engine, estate, piece, settings.mapping)
         total.rows += report.rows
         total.batches += report.batches
         total.failures.extend(report.failures)

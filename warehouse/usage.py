@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from common.windows import Window
 from warehouse.engine import connection
-from warehouse.schema import namespace, pod_usage_hourly
+from warehouse.schema import pod_usage_hourly
 
 GIB = 2**30
 
@@ -54,9 +54,3 @@ def usage_time_range(bind: sa.Engine | sa.Connection, source: str | None = None
     with connection(bind) as conn:
         first, last = conn.execute(query).one()
     return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
-
-
-def namespaces(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
-    with connection(bind) as conn:
-        return pd.DataFrame(conn.execute(sa.select(namespace)).mappings().all(),
-                            columns=list(namespace.c.keys()))

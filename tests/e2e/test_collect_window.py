@@ -89,3 +89,26 @@ def test_load_benchmark_on_tiny_data() -> None:
     assert result["bench"] == "load" and result["profile"] == "tiny"
     assert result["rows"] > result["baseline_rows"] > 0
     assert {"seconds", "baseline", "baseline_seconds", "rows_per_s"} <= set(result)
+
+
+def test_dimension_batches_are_upserted_and_namespaces_resolved(engine: sa.Engine) -> None:
+    from warehouse.dimensions import read_dimension
+    from warehouse.load import load_dimensions
+
+    load_dimensions(engine, {
+        "sector": pd.DataFrame({"sector_id": ["CTI"], "name": ["CTI"]}),
+        "cluster": pd.DataFrame({"cluster_id": ["c1"], "name": ["c1"], "owner_sector_id": ["CTI"],
+                                 "shared": [False], "zones": ["z1"]}),
+    })
+    namespaces = pd.DataFrame({"cluster_id": ["c1", "c1"], "namespace": ["payments", "openshift-dns"],
+                               "labels": ['{"ecs/application": "pay"}', "{}"]})
+    dims = Batch("namespace", "scripted", "c1", WINDOW, namespaces)
+    report = jobs.collect_window(engine, ScriptedCollector([dims, batch("c1", pod_rows("c1", T0, 6))]), WINDOW)
+    assert report.failures == []
+    stored = read_dimension(engine, "namespace").set_index("namespace")
+    assert stored.loc["payments", "sector_id"] == "CTI" and stored.loc["payments", "application"] == "pay"
+    assert stored.loc["payments", "mapping_rule"] == "cluster-owner"
+    assert bool(stored.loc["openshift-dns", "is_platform"]) is True
+    bad = Batch("namespace", "scripted", "c1", WINDOW, namespaces.assign(labels="{broken"))
+    report = jobs.collect_window(engine, ScriptedCollector([bad]), WINDOW)
+    assert report.failures and "not JSON" in report.failures[0]
