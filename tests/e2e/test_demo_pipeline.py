@@ -126,3 +126,28 @@ def test_cli_reports_bad_config_without_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "server.port" in done.stderr and str(bad) in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_cli_collect_window_matches_truth_row_counts(tmp_path: Path) -> None:
+    """`ecs-insight collect synthetic --start --end` loads exactly the estate's rows for the window."""
+    from datetime import datetime
+
+    from common.windows import Window
+
+    settings, config = tiny_settings(tmp_path, f"duckdb:///{tmp_path / 'collect.duckdb'}")
+    exe = Path(sys.executable).with_name("ecs-insight")
+    args = [str(exe), "collect", "synthetic", "--start", "2026-09-01T06:00:00", "--end", "2026-09-02T06:00:00",
+            "--config", str(config)]
+    for _ in range(2):  # collecting the same window twice replaces, never doubles
+        done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    truth = SyntheticEstate(settings.sources.synthetic).truth.row_counts(
+        Window(datetime(2026, 9, 1, 6), datetime(2026, 9, 2, 6)))
+    engine = sa.create_engine(settings.warehouse.engine_url())
+    counts = table_counts(engine)
+    engine.dispose()
+    assert counts == {name: truth.get(name, 0) for name in counts}
+    assert counts["pod_usage_hourly"] > 0
+    unknown = subprocess.run([str(exe), "collect", "nosuch", "--start", "2026-09-01", "--end", "2026-09-02",
+                              "--config", str(config)], capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 1 and "unknown source 'nosuch'" in unknown.stderr

@@ -1,0 +1,62 @@
+"""The registry of data sources: name -> how to build its collector from the settings.
+
+Every source is collected the same way (``ecs-insight collect NAME``, the scheduler): the job asks
+the registry for the collector and loads what it yields through ``jobs.collect_window``. A source
+adds itself here with one factory; a factory returns None when the source is not configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from collectors.base import Batch, Collector
+from collectors.synthetic import SyntheticEstate
+from common.errors import ConfigError
+from common.windows import Window
+from ecs_insight.settings import Settings
+
+CollectorFactory = Callable[[Settings], Collector | None]
+
+
+class SyntheticSource:
+    """The simulated estate as a source: its inventory (dimensions) once, then hourly facts."""
+
+    source = "synthetic"
+
+    def __init__(self, estate: SyntheticEstate) -> None:
+        self.estate = estate
+        self._inventory_sent = False
+
+    def collect(self, window: Window) -> Iterator[Batch]:
+        if not self._inventory_sent:
+            # Sectors and clusters come first: namespaces are resolved against them.
+            for name, frame in self.estate.dimensions().items():
+                yield Batch(name, self.source, "inventory", window, frame)
+            self._inventory_sent = True
+        yield from self.estate.collect(window)
+
+
+def _synthetic(settings: Settings) -> Collector | None:
+    cfg = settings.sources.synthetic
+    return SyntheticSource(SyntheticEstate(cfg)) if cfg is not None else None
+
+
+SOURCES: dict[str, CollectorFactory] = {
+    "synthetic": _synthetic,
+}
+
+
+def build_collector(name: str, settings: Settings) -> Collector:
+    """The configured collector of source ``name``; ConfigError says what is missing."""
+    if name not in SOURCES:
+        raise ConfigError(f"unknown source {name!r}; expected one of {', '.join(sorted(SOURCES))}")
+    collector = SOURCES[name](settings)
+    if collector is None:
+        raise ConfigError(f"source {name!r} is not configured", field=f"sources.{name}")
+    return collector
+
+
+def configured_sources(settings: Settings) -> dict[str, Collector]:
+    """Every source that the settings turn on, built."""
+    built = {name: factory(settings) for name, factory in SOURCES.items()}
+    return {name: collector for name, collector in built.items() if collector is not None}
