@@ -17,6 +17,7 @@ from collectors.synthetic import SyntheticEstate
 from common.errors import ConfigError, InsightError
 from common.windows import Window
 from ecs_insight.settings import Settings
+from ecs_insight.sources import SyntheticSource
 from warehouse import load, runs
 from warehouse.dimensions import read_dimension
 from warehouse.engine import create_warehouse_engine
@@ -41,15 +42,6 @@ def open_warehouse(settings: Settings, *, migrate: bool = True, read_only: bool 
     if migrate and not read_only:
         upgrade(engine)
     return engine
-
-
-def load_dimensions(engine: sa.Engine, estate: SyntheticEstate, settings: Settings) -> dict[str, int]:
-    """Load the estate's dimensions with each namespace resolved to its sector."""
-    dims = estate.dimensions()
-    dims["namespace"] = resolve_namespaces(
-        dims["namespace"], dims["cluster"], set(dims["sector"]["sector_id"]), settings.mapping
-    )
-    return load.load_dimensions(engine, dims)
 
 
 FLUSH_ROWS = 2_000_000  # rows gathered before one loading transaction; bounds memory per step
@@ -160,13 +152,13 @@ def build_from_synthetic(engine: sa.Engine, settings: Settings, progress: Progre
     if settings.sources.synthetic is None:
         raise ConfigError("the synthetic source is turned off", field="sources.synthetic")
     estate = SyntheticEstate(settings.sources.synthetic)
-    load_dimensions(engine, estate, settings)
+    source = SyntheticSource(estate)  # sends the inventory with the first window
     slices = list(estate.window.split(timedelta(hours=settings.load.slice_hours)))
     if on_start:
         on_start(len(slices))
     total = LoadReport(window=estate.window)
     for piece in slices:
-        report = collect_window(engine, estate, piece, settings.mapping)
+        report = collect_window(engine, source, piece, settings.mapping)
         total.rows += report.rows
         total.batches += report.batches
         total.failures.extend(report.failures)

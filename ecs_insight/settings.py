@@ -110,7 +110,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, raw), file=str(file)) from None
+        raise ConfigError(_describe(exc), file=str(file)) from None
 
 
 def _read_yaml(file: Path) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def _read_secret(ref: dict[str, str], file: Path, env: Mapping[str, str], path: 
                           file=str(file), field=field) from None
 
 
-def _describe(exc: ValidationError, raw: Any) -> str:
+def _describe(exc: ValidationError) -> str:
     problems = []
     for err in exc.errors(include_url=False, include_input=False):
         field = ".".join(str(p) for p in err["loc"]) or "(top level)"
