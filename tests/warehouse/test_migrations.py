@@ -83,8 +83,8 @@ def schema_diff(engine: sa.Engine) -> list[Any]:
 # --------------------------------------------------------------------------- revisions
 
 
-def test_head_revision_is_the_initial_revision() -> None:
-    assert migrate.head_revision() == "0001"
+def test_head_revision_is_the_chargeback_statements_revision() -> None:
+    assert migrate.head_revision() == "0002"
 
 
 def test_empty_database_has_no_revision(engine: sa.Engine) -> None:
@@ -267,17 +267,18 @@ def test_a_failing_revision_leaves_the_previous_revision(engine: sa.Engine, tmp_
     migrate.upgrade(engine)
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_broken.py").write_text(
+    head = migrate.head_revision()
+    (scripts / "versions" / "9999_broken.py").write_text(
         'import sqlalchemy as sa\n'
         'from alembic import op\n'
-        'revision = "0002"\n'
-        'down_revision = "0001"\n'
+        'revision = "9999"\n'
+        f'down_revision = "{head}"\n'
         'branch_labels = None\n'
         'depends_on = None\n'
         'def upgrade():\n'
         '    op.add_column("sector", sa.Column("extra", sa.Integer()))\n'
         '    op.create_table("half_done", sa.Column("a", sa.Integer()))\n'
-        '    raise RuntimeError("revision 0002 failed half-way")\n'
+        '    raise RuntimeError("revision 9999 failed half-way")\n'
         'def downgrade():\n'
         '    pass\n'
     )
@@ -287,7 +288,7 @@ def test_a_failing_revision_leaves_the_previous_revision(engine: sa.Engine, tmp_
         config.set_main_option("script_location", str(scripts))
         command.upgrade(config, "head")
 
-    assert migrate.current_revision(engine) == "0001"
+    assert migrate.current_revision(engine) == head
     assert "half_done" not in table_names(engine)
     assert schema_diff(engine) == []
 
