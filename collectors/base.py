@@ -12,6 +12,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from common.errors import InsightError
 from common.windows import Window
 
 
@@ -35,9 +36,25 @@ class Batch:
     frame: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class ScopeFailure:
+    """One scope (cluster or vCenter) that could not be collected for ``window``; the others go on.
+
+    The job records it as the scope's failed run with ``error`` as its text and loads nothing for
+    the scope in this window, so what was stored before stays until a later run refills it. A
+    collector yields it instead of the scope's batches (batches of a failed scope are ignored).
+    """
+
+    source: str
+    scope: str
+    window: Window
+    error: InsightError
+
+
 class Collector(Protocol):
-    """A source of batches; ``collect`` may raise common.errors types for the whole window."""
+    """A source of batches; ``collect`` may raise common.errors types for the whole window, or
+    yield a ScopeFailure for one scope and carry on with the others."""
 
     source: str
 
-    def collect(self, window: Window) -> Iterator[Batch]: ...
+    def collect(self, window: Window) -> Iterator[Batch | ScopeFailure]: ...

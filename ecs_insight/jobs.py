@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.namespace_mapping import NamespaceMappingConfig, resolve_namespaces
 from chargeback.flat_rate import compute_month
-from collectors.base import Batch, Collector
+from collectors.base import Batch, Collector, ScopeFailure
 from collectors.synthetic import SyntheticEstate
 from common.errors import ConfigError, InsightError
 from common.windows import Window
@@ -119,6 +119,11 @@ def collect_window(engine: sa.Engine, collector: Collector, window: Window,
     try:
         for batch in collector.collect(window):
             tracker.open(batch.scope)
+            if isinstance(batch, ScopeFailure):
+                tracker.fail(batch.scope, str(batch.error))
+                pending = [p for p in pending if p.scope != batch.scope]
+                pending_rows = sum(len(p.frame) for p in pending)
+                continue
             if batch.scope in tracker.errors:
                 continue
             if batch.table in DIMENSION_TABLES:
