@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analytics.namespace_mapping import NamespaceMappingConfig
 from chargeback.flat_rate import FlatRateConfig
+from collectors.prometheus.config import PrometheusSourceConfig
 from collectors.synthetic import EstateConfig
 from common.errors import ConfigError
 from dashboards.config import DashboardConfig
@@ -37,6 +38,10 @@ class SourcesConfig(BaseModel):
     synthetic: EstateConfig | None = Field(
         default_factory=EstateConfig,
         description="The built-in simulated ECS estate; null turns it off.",
+    )
+    prometheus: PrometheusSourceConfig | None = Field(
+        default=None,
+        description="OpenShift usage from each cluster's Prometheus or a Thanos Querier; null turns it off.",
     )
 
 

@@ -41,8 +41,19 @@ def _synthetic(settings: Settings) -> Collector | None:
     return SyntheticSource(SyntheticEstate(cfg)) if cfg is not None else None
 
 
+def _prometheus(settings: Settings) -> Collector | None:
+    cfg = settings.sources.prometheus
+    if cfg is None:
+        return None
+    from collectors.prometheus import PrometheusCollector
+
+    m = settings.mapping  # the mapping's label keys are restored from kube-state-metrics' sanitised names
+    return PrometheusCollector(cfg, label_keys=[m.sector_label, m.application_label, m.cost_centre_label])
+
+
 SOURCES: dict[str, CollectorFactory] = {
     "synthetic": _synthetic,
+    "prometheus": _prometheus,
 }
 
 

@@ -81,12 +81,13 @@ class PrometheusServer:
         stop_process(self.proc)
 
 
-def start_prometheus(data_dir: Path, work_dir: Path, *, timeout: float = 30) -> PrometheusServer:
-    """Prometheus on ``data_dir`` (blocks already there), no scrape jobs, on a free loopback port."""
+def start_prometheus(data_dir: Path, work_dir: Path, *, timeout: float = 30, port: int | None = None
+                     ) -> PrometheusServer:
+    """Prometheus on ``data_dir`` (blocks already there), no scrape jobs, on ``port`` or a free loopback port."""
     work_dir.mkdir(parents=True, exist_ok=True)
     config = work_dir / "prometheus.yml"
     config.write_text("global:\n  scrape_interval: 1m\n")
-    port = free_port()
+    port = port or free_port()
     log = work_dir / "prometheus.log"
     proc = start_process(
         ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data_dir}",

@@ -1,0 +1,172 @@
+"""Talking to a Prometheus-API server: the client protocol, retries on transient errors only,
+range splitting under the points limit, and counts of what was asked.
+
+The collector is handed an object with prometheus-api-client's two query methods, so tests point it
+at a real server and production at a cluster's Prometheus or a Thanos Querier.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import requests
+from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from requests.adapters import Retry
+
+from collectors.prometheus.config import Endpoint
+from common.errors import PermanentError, TransientError
+from common.windows import Window
+
+log = logging.getLogger(__name__)
+
+Result = list[dict[str, Any]]
+_STATUS = re.compile(r"HTTP Status Code (\d{3})")
+_TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+class PrometheusClient(Protocol):
+    """What the collector needs of prometheus-api-client's ``PrometheusConnect``."""
+
+    def custom_query(self, query: str, params: dict | None = None) -> Result: ...
+
+    def custom_query_range(self, query: str, start_time: datetime, end_time: datetime, step: str,
+                           params: dict | None = None) -> Result: ...
+
+
+def connect(endpoint: Endpoint, timeout_seconds: float) -> PrometheusConnect:
+    """A PrometheusConnect with the endpoint's token and CA, and no retries of its own (ours classify)."""
+    headers = {}
+    if endpoint.bearer_token is not None:
+        headers["Authorization"] = f"Bearer {endpoint.bearer_token.get_secret_value()}"
+    session = requests.Session()
+    session.verify = endpoint.ca_bundle if endpoint.ca_bundle and endpoint.verify_tls else endpoint.verify_tls
+    return PrometheusConnect(url=endpoint.url.rstrip("/"), headers=headers, session=session,
+                             retry=Retry(total=0, raise_on_status=False), timeout=timeout_seconds)
+
+
+def classify(exc: Exception, query: str, url: str) -> TransientError | PermanentError:
+    """Our error for a failed request: transient (retry later) or permanent (the same will fail again)."""
+    short = query if len(query) <= 160 else query[:157] + "..."
+    if isinstance(exc, requests.Timeout):
+        return TransientError(f"timed out: {exc}", server=url, query=short)
+    if isinstance(exc, requests.ConnectionError):
+        return TransientError(f"cannot connect: {type(exc).__name__}", server=url, query=short)
+    if isinstance(exc, PrometheusApiClientException):
+        m = _STATUS.search(str(exc))
+        status = int(m.group(1)) if m else 0
+        detail = str(exc)[:300]
+        if status in _TRANSIENT_STATUS:
+            return TransientError(f"server error {status}: {detail}", server=url, query=short)
+        if status in (401, 403):
+            return PermanentError(f"access refused ({status}): check the bearer token", server=url)
+        return PermanentError(f"query refused ({status or 'unknown status'}): {detail}", server=url, query=short)
+    if isinstance(exc, ValueError):  # a truncated or non-JSON body, e.g. from a proxy in between
+        return TransientError(f"unreadable response: {exc}", server=url, query=short)
+    return PermanentError(f"{type(exc).__name__}: {exc}", server=url, query=short)
+
+
+@dataclass
+class QueryStats:
+    """What was asked of the servers: queries sent (with retries), series and points received."""
+
+    queries: int = 0
+    retries: int = 0
+    series: int = 0
+    points: int = 0
+    dropped_points: int = 0
+    seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **counts: float) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in ("queries", "retries", "series", "points", "dropped_points", "seconds")}
+
+
+def hour_pieces(window: Window, max_hours: int) -> Iterator[Window]:
+    """``window`` in pieces of at most ``max_hours`` hours (one range query each)."""
+    return window.split(timedelta(hours=max_hours))
+
+
+class QueryRunner:
+    """Runs PromQL with a timeout, bounded retries with exponential backoff on transient errors, and
+    range splitting; non-finite samples (NaN, Inf) are dropped and counted."""
+
+    def __init__(self, client: PrometheusClient, url: str, *, timeout_seconds: float, retries: int,
+                 backoff_seconds: float, stats: QueryStats | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client, self.url = client, url
+        self.timeout_seconds, self.retries, self.backoff_seconds = timeout_seconds, retries, backoff_seconds
+        self.stats = stats if stats is not None else QueryStats()
+        self._sleep = sleep
+
+    def _call(self, query: str, fn: Callable[[], Result]) -> Result:
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            self.stats.add(queries=1)
+            try:
+                result = fn()
+            except Exception as exc:  # every failure is classified below
+                error = classify(exc, query, self.url)
+                if not error.transient or attempt >= self.retries:
+                    if error.transient:
+                        error.context["attempts"] = attempt + 1
+                    raise error from exc
+                delay = self.backoff_seconds * 2 ** attempt * (0.75 + 0.5 * random.random())
+                log.warning("retrying in %.1fs (%d/%d): %s", delay, attempt + 1, self.retries, error)
+                self.stats.add(retries=1)
+                attempt += 1
+                self._sleep(delay)
+                continue
+            finally:
+                self.stats.add(seconds=time.perf_counter() - started)
+            if not isinstance(result, list):
+                raise PermanentError(f"expected a vector or matrix, got {type(result).__name__}",
+                                     server=self.url, query=query[:160])
+            return result
+
+    def instant(self, query: str, at: datetime) -> Result:
+        params = {"time": _unix(at), "timeout": f"{self.timeout_seconds:g}s"}
+        result = self._call(query, lambda: self.client.custom_query(query, params=params))
+        return self._clean(result, "value")
+
+    def range(self, query: str, start: datetime, end: datetime, step_seconds: int) -> Result:
+        """A range query on [start, end] (both evaluated) at ``step_seconds``."""
+        params = {"timeout": f"{self.timeout_seconds:g}s"}
+        result = self._call(query, lambda: self.client.custom_query_range(
+            # Aware datetimes: the client calls .timestamp(), which reads naive values as local time.
+            query, start_time=start.replace(tzinfo=UTC), end_time=end.replace(tzinfo=UTC),
+            step=f"{step_seconds}s", params=params))
+        return self._clean(result, "values")
+
+    def _clean(self, result: Result, key: str) -> Result:
+        points = dropped = 0
+        for series in result:
+            if key == "value":
+                series["values"] = [series.pop("value")] if "value" in series else []
+            values = series.get("values", [])
+            good = [(float(t), float(v)) for t, v in values if math.isfinite(float(v))]
+            dropped += len(values) - len(good)
+            points += len(good)
+            series["values"] = good
+        self.stats.add(series=len(result), points=points, dropped_points=dropped)
+        if dropped:
+            log.warning("%s: %d non-finite samples (NaN/Inf) dropped", self.url, dropped)
+        return result
+
+
+def _unix(ts: datetime) -> float:
+    return (ts - datetime(1970, 1, 1)).total_seconds()
