@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.namespace_mapping import NamespaceMappingConfig, resolve_namespaces
+from analytics.vsphere_mapping import map_vms_to_nodes
 from chargeback.flat_rate import compute_month
 from collectors.base import Batch, Collector, ScopeFailure
 from collectors.synthetic import SyntheticEstate
@@ -100,6 +101,8 @@ def _load_dimension(engine: sa.Engine, batch: Batch, mapping: NamespaceMappingCo
         clusters = read_dimension(engine, "cluster")
         sectors = set(read_dimension(engine, "sector")["sector_id"])
         frame = resolve_namespaces(frame, clusters, sectors, mapping)
+    if batch.table == "vsphere_vm" and len(frame):  # which VMs are OpenShift nodes
+        frame = map_vms_to_nodes(frame, read_dimension(engine, "node"))
     return load.upsert_dimension(engine, batch.table, frame)
 
 

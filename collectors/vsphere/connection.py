@@ -1,0 +1,106 @@
+"""Logging in to a vCenter with pyvmomi, with TLS verified and every SOAP round trip counted.
+
+The collector takes a ``Connect`` callable, so tests and benchmarks can hand it sessions to a
+simulated vCenter (or count calls) without changing how the collector works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import ssl
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim, vmodl
+
+from collectors.vsphere.config import VCenterConfig
+from common.errors import InsightError, PermanentError, TransientError
+
+
+@dataclass
+class CallCounter:
+    """SOAP calls made on one session, by method name (a property fetch counts as one)."""
+
+    by_method: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_method.values())
+
+
+@dataclass
+class VCenterSession:
+    """A logged-in vCenter: its ServiceContent, the calls made so far, and how to log out."""
+
+    name: str
+    content: Any  # vim.ServiceContent
+    calls: CallCounter
+    close: Callable[[], None]
+
+
+Connect = Callable[[VCenterConfig, float], VCenterSession]
+
+
+def ssl_context(vc: VCenterConfig) -> ssl.SSLContext:
+    """Verifying by default (system store or ``ca_bundle``); unverified only when the config says so.
+
+    A context is always passed to pyvmomi: given none, pyvmomi skips verification for loopback hosts.
+    """
+    if not vc.verify_tls:
+        return ssl._create_unverified_context()
+    try:
+        return ssl.create_default_context(cafile=str(vc.ca_bundle) if vc.ca_bundle else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise PermanentError(f"CA bundle cannot be read: {exc}", vcenter=vc.name, field="ca_bundle") from None
+
+
+def count_calls(stub: Any) -> CallCounter:
+    """Wrap the stub's InvokeMethod so every SOAP request is counted by method name."""
+    counter = CallCounter()
+    invoke = stub.InvokeMethod
+
+    def counted(mo: Any, info: Any, args: Any, *rest: Any, **kw: Any) -> Any:
+        counter.by_method[info.wsdlName] += 1
+        return invoke(mo, info, args, *rest, **kw)
+
+    stub.InvokeMethod = counted
+    return counter
+
+
+def connect(vc: VCenterConfig, timeout_seconds: float) -> VCenterSession:
+    """Log in to ``vc``; TransientError when it cannot be reached, PermanentError when it refuses us."""
+    try:
+        si = SmartConnect(host=vc.host, port=vc.port, user=vc.username, pwd=vc.password.get_secret_value(),
+                          sslContext=ssl_context(vc), httpConnectionTimeout=timeout_seconds)
+    except Exception as exc:
+        raise as_insight_error(exc, vc.name) from None
+    counter = count_calls(si._stub)
+
+    def close() -> None:
+        with contextlib.suppress(Exception):  # logging out of a vCenter that went away is not an error
+            Disconnect(si)
+
+    return VCenterSession(vc.name, si.RetrieveContent(), counter, close)
+
+
+def as_insight_error(exc: BaseException, vcenter: str) -> InsightError:
+    """Classify a pyvmomi/network failure: retrying helps for the network, not for refusals."""
+    if isinstance(exc, InsightError):
+        return exc
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return PermanentError(f"TLS certificate not trusted: {exc.verify_message}; give the CA in ca_bundle",
+                              vcenter=vcenter)
+    if isinstance(exc, vim.fault.InvalidLogin):
+        return PermanentError("login refused: wrong user name or password", vcenter=vcenter)
+    if isinstance(exc, vim.fault.NoPermission):
+        return PermanentError(f"permission missing: {exc.privilegeId}", vcenter=vcenter)
+    if isinstance(exc, OSError | http.client.HTTPException | socket.timeout | ssl.SSLError):
+        return TransientError(f"vCenter unreachable: {type(exc).__name__}: {exc}", vcenter=vcenter)
+    if isinstance(exc, vmodl.MethodFault):
+        return TransientError(f"vCenter fault: {type(exc).__name__}: {exc.msg or exc}", vcenter=vcenter)
+    return TransientError(f"vCenter call failed: {type(exc).__name__}: {exc}", vcenter=vcenter)

@@ -1,0 +1,165 @@
+"""The collector against a simulated vCenter: facts' shapes and ranges, batching under the cap,
+round trips, TLS verification and credentials.
+
+vcsim replays recorded samples plus random noise (newest first), so values are checked against
+ranges and invariants, never exact figures.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from collectors.base import Batch, ScopeFailure
+from collectors.vsphere.collector import VSphereCollector
+from collectors.vsphere.config import VCenterConfig
+from collectors.vsphere.connection import VCenterSession, connect
+from common.errors import PermanentError
+from common.windows import Window
+from tests.support.vcsim import VcsimServer
+from tests.vsphere.conftest import config_of, vcenter_of
+
+T0 = datetime(2026, 3, 2, 9)
+WINDOW = Window(T0, T0 + timedelta(hours=3))
+HOURS = 3
+
+
+def clock() -> datetime:
+    return WINDOW.end + timedelta(hours=1)  # a recent window: the 300 s interval is still kept
+
+
+def by_table(batches: list[Any]) -> dict[str, pd.DataFrame]:
+    assert all(isinstance(b, Batch) for b in batches)
+    return {b.table: b.frame for b in batches}
+
+
+class MetricWatch:
+    """Connect, and record the entity-metrics of every QueryPerf request the collector sends."""
+
+    def __init__(self) -> None:
+        self.per_call: list[int] = []
+
+    def __call__(self, vc: VCenterConfig, timeout: float) -> VCenterSession:
+        session = connect(vc, timeout)
+        stub = session.content.perfManager._stub
+        invoke = stub.InvokeMethod
+
+        def watch(mo: Any, info: Any, args: Any, *rest: Any, **kw: Any) -> Any:
+            if info.wsdlName == "QueryPerf":
+                self.per_call.append(sum(len(spec.metricId) for spec in args[0]))
+            return invoke(mo, info, args, *rest, **kw)
+
+        stub.InvokeMethod = watch
+        return session
+
+
+@pytest.fixture(scope="module")
+def collected(vcsim: VcsimServer) -> tuple[VSphereCollector, dict[str, pd.DataFrame]]:
+    collector = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a")), clock=clock)
+    return collector, by_table(list(collector.collect(WINDOW)))
+
+
+def test_every_host_vm_and_datastore_has_a_row_per_hour(vcsim: VcsimServer, collected: Any) -> None:
+    _, tables = collected
+    hours = {T0 + timedelta(hours=h) for h in range(HOURS)}
+    for table, key, count in (("vsphere_host_hourly", "host", vcsim.hosts), ("vsphere_vm_hourly", "vm_uuid", vcsim.vms),
+                              ("datastore_hourly", "datastore", vcsim.datastores)):
+        frame = tables[table]
+        assert len(frame) == count * HOURS, table
+        assert set(frame["hour"]) == hours
+        assert not frame.duplicated(["hour", key]).any()
+        assert (frame["source"] == "vsphere").all() and (frame["vcenter"] == "vc-a").all()
+
+
+def test_host_facts_are_in_range(collected: Any) -> None:
+    _, tables = collected
+    hosts, dim = tables["vsphere_host_hourly"], tables["vsphere_host"].set_index("host")
+    capacity = dim["cpu_cores"] * dim["cpu_mhz_per_core"]
+    assert (hosts["cpu_capacity_mhz"] == hosts["host"].map(capacity)).all()
+    assert (hosts["memory_capacity_bytes"] == hosts["host"].map(dim["memory_bytes"])).all()
+    assert hosts["cpu_usage_percent"].between(0, 100).all()
+    assert (hosts["cpu_usage_mhz"] > 0).all()
+    # Averages of KiB samples in bytes: positive, and active memory no larger than consumed would be
+    # true on a real host; vcsim's replayed series are independent, so only positivity holds here.
+    assert (hosts[["memory_consumed_bytes", "memory_active_bytes"]] > 0).all().all()
+    assert hosts["vsphere_cluster"].dropna().map(lambda c: c.startswith("DC0_C")).all()
+
+
+def test_vm_facts_are_in_range(collected: Any) -> None:
+    _, tables = collected
+    vms = tables["vsphere_vm_hourly"].merge(tables["vsphere_vm"][["vm_uuid", "num_cpu", "host"]], on="vm_uuid",
+                                            suffixes=("", "_dim"))
+    assert (vms["host"] == vms["host_dim"]).all()
+    assert (vms["cpu_usage_mhz"] >= 0).all() and (vms["cpu_demand_mhz"] >= 0).all()
+    # Ready time is summed over the hour: it cannot exceed an hour per virtual CPU.
+    assert (vms["cpu_ready_ms"] > 0).all()
+    assert (vms["cpu_ready_ms"] <= 3_600_000 * vms["num_cpu"]).all()
+    assert (vms["memory_consumed_bytes"] > 0).all()
+    # Scaled from KiB to bytes: vcsim's replayed consumed-memory series hover around 9 million KiB.
+    assert vms["memory_consumed_bytes"].mean() > 2**32
+    # vcsim keeps no balloon or swap series: the columns are there, empty, not zero.
+    assert vms["memory_ballooned_bytes"].isna().all() and vms["memory_swapped_bytes"].isna().all()
+
+
+def test_datastore_facts_are_in_range(collected: Any) -> None:
+    _, tables = collected
+    stores = tables["datastore_hourly"]
+    assert (stores["capacity_bytes"] > 0).all()
+    assert ((stores["free_bytes"] >= 0) & (stores["free_bytes"] < stores["capacity_bytes"])).all()
+
+
+def test_round_trips_are_few_and_independent_of_size(vcsim: VcsimServer, collected: Any) -> None:
+    collector, _ = collected
+    stats = collector.stats["vc-a"]
+    metrics = vcsim.hosts * 4 + vcsim.vms * 7 + vcsim.datastores * 2
+    assert stats.query_calls == -(-metrics // 256) == stats.by_method["QueryPerf"]
+    # content, view, properties, view destroyed, the QueryPerf calls (the logout is not counted).
+    assert stats.round_trips == 4 + stats.query_calls
+    assert stats.entities == vcsim.hosts + vcsim.vms + vcsim.datastores
+    assert stats.interval == 300
+    assert stats.samples > 0
+
+
+def test_a_small_cap_splits_queries_and_no_call_exceeds_it(vcsim: VcsimServer) -> None:
+    watch = MetricWatch()
+    collector = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a"), max_query_metrics=5), connect=watch,
+                                 clock=clock)
+    small = by_table(list(collector.collect(WINDOW)))
+    assert watch.per_call and max(watch.per_call) <= 5
+    metrics = vcsim.hosts * 4 + vcsim.vms * 7 + vcsim.datastores * 2
+    assert sum(watch.per_call) == metrics
+    assert len(watch.per_call) == collector.stats["vc-a"].query_calls
+    assert len(small["vsphere_vm_hourly"]) == vcsim.vms * HOURS  # VMs split over two specs join again
+    assert small["vsphere_vm_hourly"][["cpu_usage_mhz", "memory_consumed_bytes"]].notna().all().all()
+
+
+def test_one_call_per_entity_baseline_gives_the_same_rows(vcsim: VcsimServer, collected: Any) -> None:
+    _, tables = collected
+    baseline = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a")), clock=clock, per_entity_queries=True)
+    rows = by_table(list(baseline.collect(WINDOW)))
+    for table in ("vsphere_host_hourly", "vsphere_vm_hourly", "datastore_hourly"):
+        assert len(rows[table]) == len(tables[table])
+    assert baseline.stats["vc-a"].query_calls == vcsim.hosts + vcsim.vms + vcsim.datastores
+
+
+def test_tls_is_verified_by_default(vcsim: VcsimServer) -> None:
+    unverified = vcenter_of(vcsim, ca_bundle=None)  # the system store does not trust vcsim's certificate
+    assert unverified.verify_tls
+    with pytest.raises(PermanentError, match="TLS certificate not trusted"):
+        connect(unverified, 10)
+    insecure = vcenter_of(vcsim, ca_bundle=None, verify_tls=False, insecure=True)
+    session = connect(insecure, 10)
+    session.close()
+
+
+def test_wrong_password_is_a_permanent_failure_of_that_vcenter_only(vcsim: VcsimServer) -> None:
+    bad = vcenter_of(vcsim, name="vc-bad", password="wrong")
+    good = vcenter_of(vcsim, name="vc-good")
+    out = list(VSphereCollector(config_of(bad, good), clock=clock).collect(WINDOW))
+    failure = out[0]
+    assert isinstance(failure, ScopeFailure) and failure.scope == "vc-bad"
+    assert "login refused" in str(failure.error) and not failure.error.transient
+    assert {b.scope for b in out[1:]} == {"vc-good"} and all(isinstance(b, Batch) for b in out[1:])
