@@ -136,6 +136,9 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     port = port or settings.server.port
     engine = jobs.open_warehouse(settings, migrate=False)
     dash_app = create_app(engine, settings.dashboard)
+    from ecs_insight.health import add_metrics_route
+
+    add_metrics_route(dash_app.server, engine)  # the app's own health, for Grafana and alerting
     url = f"http://{host}:{port}/"
     console.print(f"ECS Insight is serving at [bold]{url}[/bold] (Ctrl+C stops it)")
     print(url, flush=True)
@@ -145,14 +148,26 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 @app.command()
 def collect(
     source: Annotated[str, typer.Argument(help="Source name, e.g. synthetic.")],
-    start: Annotated[datetime, typer.Option(help="First hour to collect (UTC).")],
-    end: Annotated[datetime, typer.Option(help="End of the window, exclusive (UTC).")],
+    start: Annotated[datetime | None, typer.Option(
+        help="First hour to collect (UTC); without --start and --end: incremental.")] = None,
+    end: Annotated[datetime | None, typer.Option(help="End of the window, exclusive (UTC).")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Collect [START, END) from one source into the warehouse; re-collecting replaces, never doubles."""
+    """Collect [START, END) from one source into the warehouse; re-collecting replaces, never doubles.
+
+    Without --start and --end: the hours since the source's watermark up to the last complete hour,
+    plus recent failed windows (the scheduler's run).
+    """
     from ecs_insight.sources import build_collector
 
     settings = _settings(config)
+    if start is None or end is None:
+        from ecs_insight.collect_cli import run_incremental
+
+        if start is not None or end is not None:
+            console.print("[red]error:[/red] give both --start and --end, or neither (incremental)")
+            raise typer.Exit(2)
+        raise typer.Exit(run_incremental(source, settings, console))
     try:
         window = Window(floor_hour(start), floor_hour(end))
         collector = build_collector(source, settings)
@@ -274,6 +289,15 @@ def bench(
     except InsightError as exc:
         raise _fail(exc) from None
     print(json.dumps(result), flush=True)
+
+
+def _register_collection_commands() -> None:
+    from ecs_insight import collect_cli
+
+    collect_cli.register(app, _settings, emit)
+
+
+_register_collection_commands()
 
 
 def main() -> None:  # pragma: no cover - console entry

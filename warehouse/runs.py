@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -40,3 +40,116 @@ def recent_runs(engine: sa.Engine, limit: int = 50) -> pd.DataFrame:
     query = sa.select(collection_run).order_by(collection_run.c.run_id.desc()).limit(limit)
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(collection_run.c.keys()))
+
+
+# --------------------------------------------------------------------------- incremental collection
+
+
+def _runs_of(engine: sa.Engine, source: str, since: datetime | None = None) -> pd.DataFrame:
+    c = collection_run.c
+    query = sa.select(c.cluster_id, c.window_start, c.window_end, c.started_at, c.status).where(c.source == source)
+    if since is not None:
+        query = query.where(c.window_end > since)
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(),
+                            columns=["scope", "window_start", "window_end", "started_at", "status"])
+
+
+def watermarks(engine: sa.Engine, source: str) -> dict[str, datetime]:
+    """Per scope, the end of the latest window a succeeded run covered: where the next run starts."""
+    c = collection_run.c
+    query = (sa.select(c.cluster_id, sa.func.max(c.window_end))
+             .where(c.source == source, c.status == SUCCEEDED).group_by(c.cluster_id))
+    with engine.connect() as conn:
+        return {scope: end for scope, end in conn.execute(query).all()}
+
+
+def active_watermarks(engine: sa.Engine, source: str) -> dict[str, datetime]:
+    """Watermarks of the scopes present in the source's latest window (a cluster that was removed
+    stops holding the others back); a scope that never succeeded counts from its first window."""
+    runs = _runs_of(engine, source)
+    if runs.empty:
+        return {}
+    latest = runs["window_end"].max()
+    active = set(runs.loc[runs["window_end"] == latest, "scope"])
+    ok = runs[runs["status"] == SUCCEEDED].groupby("scope")["window_end"].max()
+    first = runs.groupby("scope")["window_start"].min()
+    return {scope: (ok[scope] if scope in ok.index else first[scope]).to_pydatetime() for scope in sorted(active)}
+
+
+def _hours(start: datetime, end: datetime) -> set[datetime]:
+    out, cursor = set(), start
+    while cursor < end:
+        out.add(cursor)
+        cursor += timedelta(hours=1)
+    return out
+
+
+def uncovered_failures(engine: sa.Engine, source: str, since: datetime) -> list[tuple[str, Window]]:
+    """Failed (or abandoned running) hours of each scope since ``since`` that no later succeeded run
+    covered, as (scope, window) runs of consecutive hours: what the next incremental run refills."""
+    runs = _runs_of(engine, source, since)
+    out: list[tuple[str, Window]] = []
+    for scope, group in runs.groupby("scope"):
+        ok = group[group["status"] == SUCCEEDED]
+        missing: set[datetime] = set()
+        for bad in group[group["status"] != SUCCEEDED].itertuples(index=False):
+            later = ok[ok["started_at"] >= bad.started_at]
+            hours = _hours(max(bad.window_start, since), bad.window_end)
+            for good in later.itertuples(index=False):
+                hours -= _hours(good.window_start, good.window_end)
+            missing |= hours
+        out.extend((str(scope), w) for w in _spans(sorted(missing)))
+    return out
+
+
+def _spans(hours: list[datetime]) -> list[Window]:
+    spans: list[Window] = []
+    for hour in hours:
+        if spans and spans[-1].end == hour:
+            spans[-1] = Window(spans[-1].start, hour + timedelta(hours=1))
+        else:
+            spans.append(Window(hour, hour + timedelta(hours=1)))
+    return spans
+
+
+def completeness(engine: sa.Engine, source: str, window: Window, fact_tables: list[sa.Table]) -> pd.DataFrame:
+    """Per scope and UTC day of ``window``: hours expected, hours a succeeded run collected, hours
+    with fact rows of ``source`` in any of ``fact_tables``, and hours whose last run failed.
+
+    A collected hour without rows is a gap in the source itself (the server had no data then).
+    """
+    runs = _runs_of(engine, source, window.start)
+    expected = sorted(_hours(window.start, window.end))
+    collected: dict[str, set[datetime]] = {}
+    failed: dict[str, set[datetime]] = {}
+    for run in runs.sort_values("started_at").itertuples(index=False):
+        hours = _hours(run.window_start, run.window_end) & set(expected)
+        if run.status == SUCCEEDED:
+            collected.setdefault(run.scope, set()).update(hours)
+            failed.setdefault(run.scope, set()).difference_update(hours)
+        else:
+            failed.setdefault(run.scope, set()).update(hours - collected.get(run.scope, set()))
+    with_data: dict[str, set[datetime]] = {}
+    with engine.connect() as conn:
+        for table in fact_tables:
+            scope_col = table.c["cluster_id" if "cluster_id" in table.c else "vcenter"]
+            time_col = table.c["hour"] if "hour" in table.c else table.c["bucket_start"]
+            query = sa.select(scope_col, time_col).distinct().where(
+                table.c.source == source, time_col >= window.start, time_col < window.end)
+            for scope, ts in conn.execute(query).all():
+                with_data.setdefault(scope, set()).add(ts.replace(minute=0, second=0, microsecond=0))
+    rows = []
+    for scope in sorted(set(collected) | set(failed) | set(with_data)):
+        for day, hours in pd.Series(expected).groupby(pd.Series(expected).dt.floor("D")):
+            hs = set(hours.dt.to_pydatetime())
+            rows.append({
+                "scope": scope, "day": day.date(), "hours_expected": len(hs),
+                "hours_collected": len(hs & collected.get(scope, set())),
+                "hours_with_data": len(hs & with_data.get(scope, set())),
+                "hours_failed": len(hs & failed.get(scope, set())),
+            })
+    frame = pd.DataFrame(rows, columns=["scope", "day", "hours_expected", "hours_collected", "hours_with_data",
+                                        "hours_failed"])
+    frame["completeness"] = (frame["hours_with_data"] / frame["hours_expected"]).round(4)
+    return frame

@@ -1,0 +1,114 @@
+"""Incremental collection, data completeness and the scheduler on the command line.
+
+``cli.py`` registers these commands; ``collect SOURCE`` without --start/--end calls ``run_incremental``.
+"""
+
+# No ``from __future__ import annotations``: Typer reads the commands' annotations, which name
+# types imported inside ``register`` (cli.py imports this module while it is being defined).
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from common.errors import InsightError
+from common.windows import Window, floor_hour
+from ecs_insight import jobs
+from ecs_insight.incremental import collect_incremental
+from ecs_insight.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_incremental(source: str, settings: Settings, console: Console) -> int:
+    """One incremental run of ``source``; the exit code: 0, or 1 when a scope failed."""
+    from ecs_insight.sources import build_collector
+
+    try:
+        collector = build_collector(source, settings)
+        engine = jobs.open_warehouse(settings)
+        report = collect_incremental(
+            engine, collector, settings.schedule, settings.load.slice_hours, settings.mapping,
+            progress=lambda w: console.print(f"{source}: collected [{w.start}, {w.end})", highlight=False))
+    except (InsightError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 1
+    if not report.windows:
+        console.print(f"{source}: up to date")
+    else:
+        console.print(f"{source}: {report.rows:,} rows loaded in {len(report.windows)} windows")
+    for failure in report.failures:
+        console.print(f"[yellow]failed:[/yellow] {failure}", highlight=False)
+    return 1 if report.failures else 0
+
+
+def run_all(settings: Settings) -> None:
+    """Every configured source, incrementally; a failing source is logged and the others go on."""
+    from ecs_insight.sources import configured_sources
+
+    engine = jobs.open_warehouse(settings)
+    for name, collector in configured_sources(settings).items():
+        try:
+            report = collect_incremental(engine, collector, settings.schedule, settings.load.slice_hours,
+                                         settings.mapping)
+            log.info("%s: %d rows in %d windows, %d failures", name, report.rows, len(report.windows),
+                     len(report.failures))
+        except InsightError as exc:
+            log.error("%s: %s", name, exc)
+
+
+def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[..., None]) -> None:
+    """Add ``completeness`` and ``schedule`` to ``app`` (``load`` reads --config, ``emit`` prints frames)."""
+    from ecs_insight.cli import ConfigOption, OutputFormat
+
+    @app.command()
+    def completeness(
+        source: Annotated[str, typer.Argument(help="Source name, e.g. prometheus.")],
+        start: Annotated[datetime | None, typer.Option(help="First day (UTC); default: 7 days ago.")] = None,
+        end: Annotated[datetime | None, typer.Option(help="End, exclusive (UTC); default: last complete hour.")]
+        = None,
+        config: ConfigOption = None,
+        fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    ) -> None:
+        """Hours collected and hours with data per scope and day: gaps and failed windows show here."""
+        from ecs_insight.incremental import last_complete_hour
+        from warehouse import runs
+        from warehouse.schema import FACT_TABLES
+
+        settings = load(config)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        stop = floor_hour(end) if end else last_complete_hour(now, settings.schedule)
+        begin = floor_hour(start) if start else (stop - timedelta(days=7)).replace(hour=0)
+        engine = jobs.open_warehouse(settings)
+        frame = runs.completeness(engine, source, Window(begin, stop), list(FACT_TABLES.values()))
+        emit(frame, fmt, f"{source} completeness")
+
+    @app.command()
+    def schedule(
+        config: ConfigOption = None,
+        once: Annotated[bool, typer.Option(help="Run every source once and exit.")] = False,
+    ) -> None:
+        """Collect every configured source incrementally every schedule.interval_minutes (APScheduler)."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        settings = load(config)
+        if settings.schedule.metrics_port:
+            from prometheus_client import start_http_server
+
+            from ecs_insight.health import registry_for
+
+            start_http_server(settings.schedule.metrics_port, addr=settings.server.host,
+                              registry=registry_for(jobs.open_warehouse(settings)))
+            log.info("health metrics at http://%s:%d/metrics", settings.server.host, settings.schedule.metrics_port)
+        if once:
+            run_all(settings)
+            return
+        scheduler = BlockingScheduler(timezone="UTC")
+        scheduler.add_job(run_all, "interval", args=[settings], minutes=settings.schedule.interval_minutes,
+                          next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="collect-all")
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+        scheduler.start()
+

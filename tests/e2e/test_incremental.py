@@ -1,0 +1,122 @@
+"""Incremental collection on a real warehouse (both engines) with the simulated estate as the source:
+watermarks per scope, the last complete hours, refill of a failed window, and completeness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from collectors.base import Batch, ScopeFailure
+from collectors.synthetic import EstateConfig, SyntheticEstate
+from common.errors import TransientError
+from common.windows import Window
+from ecs_insight.incremental import collect_incremental, plan
+from ecs_insight.schedule_config import ScheduleConfig
+from ecs_insight.sources import SyntheticSource
+from warehouse import runs
+from warehouse.schema import FACT_TABLES
+
+ESTATE = SyntheticEstate(EstateConfig(profile="tiny", seed=42))
+T0 = ESTATE.window.start
+SCHEDULE = ScheduleConfig(first_run_hours=6, settle_minutes=5, refill_days=7)
+
+
+class FlakySource(SyntheticSource):
+    """The estate, but one cluster fails for windows that touch ``broken`` (a cluster's outage)."""
+
+    def __init__(self, broken: Window | None = None, cluster: str = "ocp-icg-01") -> None:
+        super().__init__(ESTATE)
+        self.broken, self.cluster = broken, cluster
+
+    def collect(self, window: Window) -> Iterator[Batch | ScopeFailure]:
+        failing = self.broken is not None and window.start < self.broken.end and self.broken.start < window.end
+        if failing:
+            yield ScopeFailure(self.source, self.cluster, window, TransientError("server unreachable"))
+        for batch in super().collect(window):
+            if not (failing and batch.scope == self.cluster):
+                yield batch
+
+
+def hours_stored(engine: sa.Engine, cluster: str) -> set[datetime]:
+    t = FACT_TABLES["node_hourly"]
+    with engine.connect() as conn:
+        return {h for (h,) in conn.execute(sa.select(t.c.hour).distinct().where(t.c.cluster_id == cluster))}
+
+
+def test_incremental_runs_follow_the_watermark_and_refill_failures(warehouse_engine: sa.Engine) -> None:
+    engine = warehouse_engine
+    now = T0 + timedelta(hours=10, minutes=3)  # hour 9 has not settled yet: the last complete hour is 8
+    assert plan(engine, "synthetic", SCHEDULE, now) == [Window(T0 + timedelta(hours=3), T0 + timedelta(hours=9))]
+    outage = Window(T0 + timedelta(hours=4), T0 + timedelta(hours=5))
+    first = collect_incremental(engine, FlakySource(outage), SCHEDULE, slice_hours=2, now=now)
+    assert first.failures and all("ocp-icg-01" in f for f in first.failures)
+    icg = hours_stored(engine, "ocp-icg-01")
+    assert T0 + timedelta(hours=4) not in icg and T0 + timedelta(hours=8) in icg
+    marks = runs.watermarks(engine, "synthetic")
+    assert marks["ocp-cti-01"] == marks["ocp-icg-01"] == T0 + timedelta(hours=9)
+    assert runs.uncovered_failures(engine, "synthetic", T0) == [
+        ("ocp-icg-01", Window(T0 + timedelta(hours=3), T0 + timedelta(hours=5)))]
+    report = runs.completeness(engine, "synthetic", Window(T0, T0 + timedelta(hours=9)),
+                               list(FACT_TABLES.values()))
+    row = report.set_index("scope").loc["ocp-icg-01"]
+    assert (row["hours_expected"], row["hours_collected"], row["hours_failed"], row["hours_with_data"]) == (9, 4, 2, 4)
+
+    # Next run, three hours later: the hole is refilled and the new hours collected.
+    later = now + timedelta(hours=3)
+    assert plan(engine, "synthetic", SCHEDULE, later) == [
+        Window(T0 + timedelta(hours=3), T0 + timedelta(hours=5)),
+        Window(T0 + timedelta(hours=9), T0 + timedelta(hours=12))]
+    second = collect_incremental(engine, FlakySource(), SCHEDULE, slice_hours=24, now=later)
+    assert not second.failures
+    assert hours_stored(engine, "ocp-icg-01") == {T0 + timedelta(hours=h) for h in range(3, 12)}
+    assert runs.uncovered_failures(engine, "synthetic", T0) == []
+    assert plan(engine, "synthetic", SCHEDULE, later) == []  # up to date
+    report = runs.completeness(engine, "synthetic", Window(T0, T0 + timedelta(hours=12)),
+                               list(FACT_TABLES.values()))
+    row = report.set_index("scope").loc["ocp-icg-01"]
+    assert (row["hours_collected"], row["hours_failed"], row["hours_with_data"]) == (9, 0, 9)
+
+    # Re-collecting is idempotent: the stored facts equal the estate's once, not twice.
+    collect_incremental(engine, FlakySource(), SCHEDULE, slice_hours=24, now=later + timedelta(hours=1))
+    t = FACT_TABLES["pod_usage_hourly"]
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.sum(t.c.cpu_usage_core_seconds)).where(
+            t.c.hour < T0 + timedelta(hours=12))).scalar_one()
+    truth = pd.concat([b.frame for b in ESTATE.collect(Window(T0 + timedelta(hours=3), T0 + timedelta(hours=12)),
+                                                       tables=["pod_usage_hourly"])])
+    assert abs(stored - truth["cpu_usage_core_seconds"].sum()) <= 1e-6 * stored
+
+
+def test_a_removed_cluster_does_not_hold_the_watermark_back(warehouse_engine: sa.Engine) -> None:
+    engine = warehouse_engine
+    w = Window(T0, T0 + timedelta(hours=2))
+    runs.finish_run(engine, runs.start_run(engine, "synthetic", "ocp-gone-01", Window(T0, T0 + timedelta(hours=1))), 5)
+    for scope in ("ocp-cti-01", "ocp-icg-01"):
+        runs.finish_run(engine, runs.start_run(engine, "synthetic", scope, w), 10)
+    assert runs.active_watermarks(engine, "synthetic") == {"ocp-cti-01": w.end, "ocp-icg-01": w.end}
+
+
+def test_health_metrics_read_the_runs_at_scrape_time(warehouse_engine: sa.Engine) -> None:
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from ecs_insight.health import registry_for
+
+    engine = warehouse_engine
+    registry = registry_for(engine)
+    collect_incremental(engine, FlakySource(Window(T0 + timedelta(hours=3), T0 + timedelta(hours=4))), SCHEDULE,
+                        slice_hours=24, now=T0 + timedelta(hours=9, minutes=10))
+    samples = {(s.name, s.labels.get("scope"), s.labels.get("status")): s.value
+               for f in text_string_to_metric_families(generate_latest(registry).decode())
+               for s in f.samples}
+    assert samples[("ecs_insight_warehouse_up", None, None)] == 1.0
+    assert samples[("ecs_insight_collection_runs_total", "ocp-icg-01", "failed")] == 1.0
+    assert samples[("ecs_insight_collection_runs_total", "ocp-cti-01", "succeeded")] == 1.0
+    assert samples[("ecs_insight_collection_rows_total", "ocp-cti-01", None)] > 0
+    assert samples[("ecs_insight_collection_watermark_timestamp_seconds", "ocp-cti-01", None)] == (
+        T0 + timedelta(hours=9) - datetime(1970, 1, 1)).total_seconds()
+    assert ("ecs_insight_collection_last_success_timestamp_seconds", "ocp-icg-01", None) not in samples
+    assert samples[("ecs_insight_collection_last_failure_timestamp_seconds", "ocp-icg-01", None)] > 0
