@@ -21,9 +21,9 @@ from analytics.namespace_mapping import NamespaceMappingConfig
 from chargeback.flat_rate import FlatRateConfig
 from collectors.prometheus.config import PrometheusSourceConfig
 from collectors.synthetic import EstateConfig
+from collectors.vsphere.config import VSphereConfig
 from common.errors import ConfigError
 from dashboards.config import DashboardConfig
-from ecs_insight.schedule_config import ScheduleConfig
 from warehouse.config import WarehouseConfig
 
 ENV_CONFIG = "ECS_INSIGHT_CONFIG"
@@ -39,6 +39,10 @@ class SourcesConfig(BaseModel):
     synthetic: EstateConfig | None = Field(
         default_factory=EstateConfig,
         description="The built-in simulated ECS estate; null turns it off.",
+    )
+    vsphere: VSphereConfig | None = Field(
+        default=None,
+        description="vCenters whose inventory and performance statistics are collected; null turns it off.",
     )
     prometheus: PrometheusSourceConfig | None = Field(
         default=None,
@@ -90,8 +94,6 @@ class Settings(BaseModel):
     server: ServerConfig = Field(default_factory=ServerConfig, description="The web server of the app.")
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig, description="The Dash app.")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
-    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig,
-                                     description="Incremental collection and the scheduler.")
 
 
 def config_path(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:

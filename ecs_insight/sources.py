@@ -41,6 +41,15 @@ def _synthetic(settings: Settings) -> Collector | None:
     return SyntheticSource(SyntheticEstate(cfg)) if cfg is not None else None
 
 
+def _vsphere(settings: Settings) -> Collector | None:
+    cfg = settings.sources.vsphere
+    if cfg is None:
+        return None
+    from collectors.vsphere.collector import VSphereCollector  # pyvmomi only when configured
+
+    return VSphereCollector(cfg)
+
+
 def _prometheus(settings: Settings) -> Collector | None:
     cfg = settings.sources.prometheus
     if cfg is None:
@@ -54,6 +63,7 @@ def _prometheus(settings: Settings) -> Collector | None:
 SOURCES: dict[str, CollectorFactory] = {
     "synthetic": _synthetic,
     "prometheus": _prometheus,
+    "vsphere": _vsphere,
 }
 
 
