@@ -18,7 +18,7 @@ from rich.table import Table
 
 from common.errors import InsightError
 from common.windows import Window, floor_hour
-from ecs_insight import jobs
+from ecs_insight import chargeback_cli, jobs
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, iter_settings, load_settings
 
@@ -28,6 +28,7 @@ config_app = typer.Typer(help="Inspect and document the configuration.", no_args
 chargeback_app = typer.Typer(help="Chargeback results.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(chargeback_app, name="chargeback")
+chargeback_cli.register(chargeback_app)
 
 console = Console(stderr=True)
 ConfigOption = Annotated[

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analytics.namespace_mapping import NamespaceMappingConfig
+from chargeback.config import CostModelConfig
 from chargeback.flat_rate import FlatRateConfig
 from collectors.prometheus.config import PrometheusSourceConfig
 from collectors.synthetic import EstateConfig
@@ -55,6 +56,9 @@ class ChargebackConfig(BaseModel):
 
     flat: FlatRateConfig = Field(default_factory=FlatRateConfig,
                                  description="Flat rates per effective core-hour and GiB-hour.")
+    cost_model: CostModelConfig = Field(
+        default_factory=CostModelConfig,
+        description="Cost pools or rate card, allocation policy and entitlements behind the monthly statements.")
 
 
 class ServerConfig(BaseModel):

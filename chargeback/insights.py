@@ -1,0 +1,121 @@
+"""What a statement shows besides its lines: efficiency and waste per namespace, entitlement per
+sector (bought vs requested vs used, and the cost of the unused purchase), data completeness."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from chargeback.allocation import UNALLOCATED
+from chargeback.config import CostModelConfig
+from chargeback.pools import COMPUTE_POOLS
+from chargeback.rounding import cents
+from warehouse.chargeback_facts import MonthFacts
+
+EFFICIENCY_COLUMNS = ["cluster_id", "namespace", "sector_id", "cpu_usage_core_hours", "cpu_request_core_hours",
+                      "memory_usage_gib_hours", "memory_request_gib_hours", "cpu_efficiency",
+                      "memory_efficiency", "charged_amount", "wasted_amount"]
+ENTITLEMENT_COLUMNS = ["sector_id", "resource", "purchased", "requested", "used", "unused_amount", "basis"]
+TB_PER_GIB = 2**30 / 10**12
+
+
+def _with_sector(frame: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    out = frame.merge(mapping, on=["cluster_id", "namespace"], how="left")
+    out["sector_id"] = out["sector_id"].where(out["sector_id"].notna(), UNALLOCATED)
+    out["is_platform"] = out["is_platform"].fillna(False).astype(bool)
+    return out
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
+
+
+def efficiency(usage: pd.DataFrame, lines: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Per tenant namespace: usage / request, and the part of its direct CPU and memory charge that
+    paid for requested-but-unused capacity (effective minus usage, over effective)."""
+    sums = usage.groupby(["cluster_id", "namespace"], as_index=False)[
+        ["cpu_effective_core_hours", "memory_effective_gib_hours", "cpu_usage_core_hours",
+         "cpu_request_core_hours", "memory_usage_gib_hours", "memory_request_gib_hours"]].sum()
+    sums = _with_sector(sums, mapping)
+    sums = sums[~sums["is_platform"]]
+    charges: dict[tuple[str, str, str], Decimal] = {}
+    for row in lines[lines["cost_type"].isin(["cpu", "memory"])].itertuples(index=False):
+        key = (row.cluster_id, row.namespace, row.cost_type)
+        charges[key] = charges.get(key, Decimal(0)) + row.amount
+    rows = []
+    for r in sums.itertuples(index=False):
+        cpu = charges.get((r.cluster_id, r.namespace, "cpu"), Decimal(0))
+        mem = charges.get((r.cluster_id, r.namespace, "memory"), Decimal(0))
+        cpu_waste = max(r.cpu_effective_core_hours - r.cpu_usage_core_hours, 0.0)
+        mem_waste = max(r.memory_effective_gib_hours - r.memory_usage_gib_hours, 0.0)
+        wasted = (cpu * Decimal(repr(_ratio(cpu_waste, r.cpu_effective_core_hours) or 0.0))
+                  + mem * Decimal(repr(_ratio(mem_waste, r.memory_effective_gib_hours) or 0.0)))
+        rows.append([r.cluster_id, r.namespace, r.sector_id, r.cpu_usage_core_hours, r.cpu_request_core_hours,
+                     r.memory_usage_gib_hours, r.memory_request_gib_hours,
+                     _ratio(r.cpu_usage_core_hours, r.cpu_request_core_hours),
+                     _ratio(r.memory_usage_gib_hours, r.memory_request_gib_hours), cpu + mem, cents(wasted)])
+    return pd.DataFrame(rows, columns=EFFICIENCY_COLUMNS)
+
+
+def entitlement(config: CostModelConfig, day: date, hours: float, facts: MonthFacts, lines: pd.DataFrame,
+                mapping: pd.DataFrame) -> pd.DataFrame:
+    """Per sector with an entitlement in force on ``day``: purchased vs average requested and used.
+
+    The unused purchase is ``purchased - max(requested, used)`` (never negative); its cost is that
+    fraction of the sector's compute charge (CPU part for cores, memory part for GiB) or of its
+    storage charge (for TB).
+    """
+    usage = _with_sector(facts.usage, mapping)
+    usage = usage[~usage["is_platform"]].groupby("sector_id")[
+        ["cpu_request_core_hours", "cpu_usage_core_hours", "memory_request_gib_hours",
+         "memory_usage_gib_hours"]].sum()
+    pvcs = _with_sector(facts.pvcs, mapping).groupby("sector_id")["capacity_gib_hours"].sum()
+    compute = lines[lines["pool"].isin(COMPUTE_POOLS)].groupby("sector_id")["amount"].sum()
+    storage = lines[lines["pool"] == "storage"].groupby("sector_id")["amount"].sum()
+    cpu_share = config.allocation.cpu_share
+    rows = []
+    for item in config.entitlements:
+        if not (item.effective_from <= day and (item.effective_to is None or day <= item.effective_to)):
+            continue
+        s = item.sector
+        u = usage.loc[s] if s in usage.index else None
+
+        def avg(column: str, u: pd.Series | None = u) -> float:
+            return float(u[column]) / hours if u is not None else 0.0
+
+        compute_charge = Decimal(compute.get(s, Decimal(0)))
+        resources = [
+            ("cpu", item.cores, avg("cpu_request_core_hours"), avg("cpu_usage_core_hours"),
+             compute_charge * cpu_share, "cores", "CPU part of the compute charge"),
+            ("memory", item.memory_gib, avg("memory_request_gib_hours"), avg("memory_usage_gib_hours"),
+             compute_charge * (1 - cpu_share), "GiB", "memory part of the compute charge"),
+            ("storage", item.storage_tb, float(pvcs.get(s, 0.0)) * TB_PER_GIB / hours,
+             float(pvcs.get(s, 0.0)) * TB_PER_GIB / hours, Decimal(storage.get(s, Decimal(0))), "TB",
+             "storage charge"),
+        ]
+        for resource, bought, requested, used, charge, unit, what in resources:
+            if bought <= 0:
+                continue
+            unused = max(float(bought) - max(requested, used), 0.0)
+            fraction = Decimal(repr(unused)) / bought
+            rows.append([s, resource, float(bought), requested, used, cents(charge * fraction),
+                         f"{unused:,.2f} of {float(bought):,.2f} {unit} bought were neither requested nor used "
+                         f"on average: {fraction:.2%} of the sector's {what} ({cents(charge)})"])
+    return pd.DataFrame(rows, columns=ENTITLEMENT_COLUMNS)
+
+
+def completeness(coverage: pd.DataFrame, clusters: list[str], hours: int) -> dict[str, dict[str, object]]:
+    """Per cluster: hours of the month with pod and node facts, failed collection runs."""
+    known = coverage.set_index("cluster_id")
+    out: dict[str, dict[str, object]] = {}
+    for cluster_id in sorted(set(clusters) | set(known.index)):
+        row = known.loc[cluster_id] if cluster_id in known.index else None
+        pods = int(row["pod_hours_present"]) if row is not None else 0
+        nodes = int(row["node_hours_present"]) if row is not None else 0
+        failed = int(row["failed_runs"]) if row is not None else 0
+        out[cluster_id] = {"expected_hours": hours, "pod_hours": pods, "node_hours": nodes,
+                           "failed_runs": failed, "ratio": round(min(pods, nodes) / hours, 4) if hours else 0.0,
+                           "complete": pods == hours and nodes == hours and failed == 0}
+    return out

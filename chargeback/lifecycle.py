@@ -1,0 +1,156 @@
+"""Statement lifecycle: draft, month close, restatement.
+
+- ``refresh``: (re)compute the month's draft; a closed month is left as it is and reported stale
+  when its facts or price list changed since the close.
+- ``close``: lock the month: the draft (computed now) becomes closed with its price-list version.
+- ``restate``: after late data, compute a new closed version that supersedes the previous one,
+  with the difference per sector and cost type stored beside it. A closed month never changes in
+  any other way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from chargeback.config import CostModelConfig
+from chargeback.statement import Statement, compute_statement
+from common.errors import DataError
+from warehouse import statements as store
+from warehouse.results import replace_chargeback_lines
+
+
+@dataclass
+class StoredStatement:
+    header: dict[str, Any]
+    lines: pd.DataFrame
+    efficiency: pd.DataFrame
+    entitlement: pd.DataFrame
+    stale: bool = False  # closed, but the facts or prices changed since: a restatement is due
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _header(statement: Statement, version: int, status: str, **extra: Any) -> dict[str, Any]:
+    return {"month": statement.month, "version": version, "model": statement.model, "mode": statement.mode,
+            "status": status, "price_list_version": statement.price_list.version,
+            "price_list_digest": statement.price_list_digest, "facts_digest": statement.facts_digest,
+            "currency": statement.currency, "total_amount": statement.total, "computed_at": _now(),
+            "closed_at": None, "supersedes_version": None, "reason": None, "diff": None,
+            "completeness": json.dumps(statement.completeness, sort_keys=True), **extra}
+
+
+def _store(engine: sa.Engine, statement: Statement, header: dict[str, Any], config: CostModelConfig,
+           **options: Any) -> None:
+    store.write_version(engine, header, statement.lines,
+                        statement.efficiency, statement.entitlement, **options)
+    publish_results(engine, statement, config)
+
+
+def publish_results(engine: sa.Engine, statement: Statement, config: CostModelConfig) -> None:
+    """Namespace totals into chargeback_result under ``result_model``, for the cost page."""
+    lines = statement.lines
+    if lines.empty:
+        replace_chargeback_lines(engine, statement.month, config.result_model, lines)
+        return
+    keys = ["cluster_id", "namespace"]
+    first = lines.groupby(keys, as_index=False)[["sector_id", "application", "cost_centre"]].first()
+    cpu = lines[lines["cost_type"] == "cpu"].groupby(keys)["amount"].sum()
+    memory = lines[lines["cost_type"] == "memory"].groupby(keys)["amount"].sum()
+    total = lines.groupby(keys)["amount"].sum()
+    quantity = lines[lines["cost_type"] == "cpu"].groupby(keys)["quantity"].first()
+    mem_quantity = lines[lines["cost_type"] == "memory"].groupby(keys)["quantity"].first()
+    index = pd.MultiIndex.from_frame(first[keys])
+    out = first.assign(
+        cpu_effective_core_hours=quantity.reindex(index).fillna(0.0).to_numpy(),
+        memory_effective_gib_hours=mem_quantity.reindex(index).fillna(0.0).to_numpy(),
+        cpu_cost=[v if isinstance(v, Decimal) else Decimal(0) for v in cpu.reindex(index)],
+        memory_cost=[v if isinstance(v, Decimal) else Decimal(0) for v in memory.reindex(index)],
+        total_cost=list(total.reindex(index)),
+        currency=statement.currency, month=statement.month, model=config.result_model, computed_at=_now())
+    replace_chargeback_lines(engine, statement.month, config.result_model, out)
+
+
+def _stored(engine: sa.Engine, header: dict[str, Any], stale: bool = False,
+            sector: str | None = None) -> StoredStatement:
+    month, version = header["month"], int(header["version"])
+    return StoredStatement(header, store.read_lines(engine, month, version, sector),
+                           store.read_efficiency(engine, month, version, sector),
+                           store.read_entitlement(engine, month, version, sector), stale)
+
+
+def _changed(header: dict[str, Any], statement: Statement) -> bool:
+    return (header["facts_digest"] != statement.facts_digest
+            or header["price_list_digest"] != statement.price_list_digest)
+
+
+def refresh(engine: sa.Engine, month: str, config: CostModelConfig, sector: str | None = None) -> StoredStatement:
+    """The month's current statement: a fresh draft, or the closed version (flagged if stale)."""
+    current = store.latest(engine, month)
+    statement = compute_statement(engine, month, config)
+    if current is not None and current["status"] != "draft":
+        return _stored(engine, current, stale=_changed(current, statement), sector=sector)
+    version = 1 if current is None else int(current["version"])
+    _store(engine, statement, _header(statement, version, "draft"), config, replace_draft=True)
+    return _stored(engine, store.latest(engine, month) or {}, sector=sector)
+
+
+def close(engine: sa.Engine, month: str, config: CostModelConfig) -> StoredStatement:
+    """Lock the month. Closing a closed month that has not changed is a no-op; one that has changed
+    refuses and asks for a restatement."""
+    current = store.latest(engine, month)
+    statement = compute_statement(engine, month, config)
+    if current is not None and current["status"] != "draft":
+        if _changed(current, statement):
+            raise DataError(f"{month} is closed (version {current['version']}) and its facts or prices have "
+                            "changed since; run 'ecs-insight chargeback restate' to make a new version",
+                            month=month)
+        return _stored(engine, current)
+    version = 1 if current is None else int(current["version"])
+    header = _header(statement, version, "closed", closed_at=_now(), reason="month close")
+    _store(engine, statement, header, config, replace_draft=True)
+    return _stored(engine, store.latest(engine, month) or {})
+
+
+def diff(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, str]]:
+    """Change per (sector, cost type) between two versions' lines."""
+    def totals(lines: pd.DataFrame) -> dict[tuple[str, str], Decimal]:
+        out: dict[tuple[str, str], Decimal] = {}
+        for row in lines.itertuples(index=False):
+            key = (row.sector_id, row.cost_type)
+            out[key] = out.get(key, Decimal(0)) + Decimal(row.amount)
+        return out
+    before, after = totals(old), totals(new)
+    rows = []
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key, Decimal(0)), after.get(key, Decimal(0))
+        if a.quantize(Decimal("0.01")) != b.quantize(Decimal("0.01")):
+            rows.append({"sector_id": key[0], "cost_type": key[1], "before": str(a.quantize(Decimal("0.01"))),
+                         "after": str(b.quantize(Decimal("0.01"))), "change": str((b - a).quantize(Decimal("0.01")))})
+    return rows
+
+
+def restate(engine: sa.Engine, month: str, config: CostModelConfig,
+            reason: str = "restatement after late data") -> StoredStatement:
+    """A new closed version superseding the closed one, with its diff; refuses when nothing changed."""
+    current = store.latest(engine, month)
+    if current is None or current["status"] != "closed":
+        raise DataError(f"{month} has no closed statement to restate; close it first", month=month)
+    statement = compute_statement(engine, month, config)
+    if not _changed(current, statement):
+        raise DataError(f"{month} version {current['version']} is up to date: its facts and prices have not "
+                        "changed, nothing to restate", month=month)
+    old = store.read_lines(engine, month, int(current["version"]))
+    changes = diff(old, statement.lines)
+    header = _header(statement, int(current["version"]) + 1, "closed", closed_at=_now(), reason=reason,
+                     supersedes_version=int(current["version"]), diff=json.dumps(changes))
+    _store(engine, statement, header, config, supersede=int(current["version"]))
+    return _stored(engine, store.latest(engine, month) or {})

@@ -1,0 +1,116 @@
+"""Cost pools per cluster and month, from the price list, the host assets and the inventory.
+
+Hardware and VMware licences belong to vSphere hosts; a host's monthly cost is split over the
+OpenShift clusters whose node VMs it carries, by those VMs' vCPUs (largest remainder, so the
+clusters' parts sum to the host to the cent). OpenShift subscriptions count worker nodes, pro
+rata of the hours they ran in the month. Support and network are per cluster and month.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from chargeback.config import CostModelConfig, HostAsset, PriceList
+from chargeback.rounding import cents, split
+from common.errors import ConfigError
+
+FIELD = "chargeback.cost_model"
+POOL_HARDWARE = "hardware"
+POOL_VMWARE = "vmware-licence"
+POOL_OPENSHIFT = "openshift-licence"
+POOL_SUPPORT = "support"
+POOL_NETWORK = "network"
+COMPUTE_POOLS = (POOL_HARDWARE, POOL_VMWARE, POOL_OPENSHIFT, POOL_SUPPORT, POOL_NETWORK)
+
+
+@dataclass(frozen=True)
+class Pool:
+    cluster_id: str
+    pool: str
+    amount: Decimal
+    basis: str
+
+
+def _months_between(start: date, month_start: date) -> int:
+    return (month_start.year - start.year) * 12 + month_start.month - start.month
+
+
+def host_asset(host: str, assets: list[HostAsset]) -> HostAsset | None:
+    for asset in assets:
+        if fnmatch.fnmatchcase(host, asset.match):
+            return asset
+    return None
+
+
+def amortisation(asset: HostAsset, month_start: date) -> Decimal:
+    """Straight-line monthly amortisation, zero before purchase and after the period ends."""
+    age = _months_between(asset.purchase_date, month_start)
+    if 0 <= age < asset.depreciation_months:
+        return asset.price / asset.depreciation_months
+    return Decimal(0)
+
+
+def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str], node_dim: pd.DataFrame,
+                  host_dim: pd.DataFrame, nodes: pd.DataFrame, config: CostModelConfig,
+                  price_list: PriceList) -> list[Pool]:
+    """Every compute pool of every cluster in ``clusters`` (those with facts in the month).
+
+    ``node_dim``: node inventory (cluster_id, node, role, vsphere_host, cpu_cores); ``host_dim``:
+    vSphere hosts (host, cpu_cores); ``nodes``: node-hours per (cluster, node) in the month.
+    """
+    factor = price_list.factor
+    in_scope = node_dim[node_dim["cluster_id"].isin(clusters)]
+    pools: list[Pool] = []
+    host_parts: dict[tuple[str, str], list[Decimal]] = {}
+    host_cores = dict(zip(host_dim["host"], host_dim["cpu_cores"], strict=True))
+    placed = node_dim[node_dim["vsphere_host"].notna()]
+    for host, vms in placed.groupby("vsphere_host", sort=True):
+        on_host = vms.groupby("cluster_id")["cpu_cores"].sum()
+        if not set(on_host.index) & set(clusters):
+            continue
+        asset = host_asset(str(host), config.hosts)
+        if asset is None:
+            names = ", ".join(sorted(set(on_host.index) & set(clusters)))
+            raise ConfigError(f"host {host} carries nodes of cluster(s) {names} but no hosts entry prices it; "
+                              "clusters without a cost pool cannot be charged", field=f"{FIELD}.hosts")
+        licence = price_list.vmware_licence
+        cores = Decimal(int(host_cores.get(host, 0) or 0))
+        vmware = licence.monthly * (cores if licence.per == "core" else Decimal(1))
+        costs = {POOL_HARDWARE: cents(amortisation(asset, month_start) * factor),
+                 POOL_VMWARE: cents(vmware * factor)}
+        weights = [float(w) for w in on_host.to_numpy()]
+        for pool, amount in costs.items():
+            for cluster_id, part in zip(on_host.index, split(amount, weights), strict=True):
+                host_parts.setdefault((str(cluster_id), pool), []).append(part)
+    node_hours = nodes.set_index(["cluster_id", "node"])["node_hours"].to_dict()
+    for cluster_id in clusters:
+        if (cluster_id, POOL_HARDWARE) not in host_parts:
+            raise ConfigError(f"cluster {cluster_id} has facts in the month but none of its nodes sits on a "
+                              "vSphere host in the inventory, so it has no hardware cost pool",
+                              field=f"{FIELD}.hosts")
+        for pool in (POOL_HARDWARE, POOL_VMWARE):
+            parts = host_parts.get((cluster_id, pool), [])
+            pools.append(Pool(cluster_id, pool, sum(parts, Decimal(0)),
+                              f"{len(parts)} host(s), split by the cluster's node vCPUs on each host"))
+        workers = in_scope[(in_scope["cluster_id"] == cluster_id) & (in_scope["role"] == "worker")]
+        ran = [node_hours.get((cluster_id, n), 0.0) / hours_in_month for n in workers["node"]]
+        licence = price_list.openshift_licence
+        if licence.per == "core":
+            units = sum(Decimal(repr(float(c))) * Decimal(repr(r))
+                        for c, r in zip(workers["cpu_cores"], ran, strict=True))
+            unit_name = "worker core-months"
+        else:
+            units = sum((Decimal(repr(r)) for r in ran), Decimal(0))
+            unit_name = "worker node-months"
+        pools.append(Pool(cluster_id, POOL_OPENSHIFT, cents(units * licence.monthly * factor),
+                          f"{float(units):.2f} {unit_name} x {licence.monthly} x {factor}"))
+        pools.append(Pool(cluster_id, POOL_SUPPORT, cents(price_list.support_per_cluster_month * factor),
+                          f"1 cluster-month x {price_list.support_per_cluster_month} x {factor}"))
+        pools.append(Pool(cluster_id, POOL_NETWORK, cents(price_list.network_per_cluster_month * factor),
+                          f"1 cluster-month x {price_list.network_per_cluster_month} x {factor}"))
+    return pools

@@ -1,0 +1,96 @@
+"""The rate card model: rates per unit instead of distributed pools.
+
+CPU and memory are charged per core-hour and GiB-hour of usage, request or effective usage, at
+the rate of the first label rule a namespace matches, else the default rate. Node-months and
+cluster-months are priced and spread over the cluster's tenants by effective CPU; PVCs per GiB-month
+by storage class. Platform namespaces' charges are spread over the tenants like the pools model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+
+import pandas as pd
+
+from chargeback.allocation import ClusterContext, basis_shares, pool_lines, rated_lines, spread
+from chargeback.config import CostModelConfig, RateCard
+from chargeback.pricing import storage_items
+from chargeback.rounding import cents
+from warehouse.chargeback_facts import MonthFacts
+
+FIELD = "chargeback.cost_model.rate_card"
+ITEM_COLUMNS = ["namespace", "quantity", "unit", "rate", "amount", "what"]
+
+
+def _labels(ctx: ClusterContext, namespace: str) -> dict[str, str]:
+    if namespace not in ctx.mapping.index or "labels" not in ctx.mapping.columns:
+        return {}
+    raw = ctx.mapping.at[namespace, "labels"]
+    if not isinstance(raw, str) or not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def rates_for(card: RateCard, labels: dict[str, str]) -> tuple[Decimal, Decimal, str]:
+    """(CPU rate, memory rate, which rule) for a namespace with ``labels``."""
+    for index, rule in enumerate(card.label_rates):
+        if labels.get(rule.label) == rule.value:
+            return rule.cpu_core_hour, rule.memory_gib_hour, f" (label rate {index}: {rule.label}={rule.value})"
+    return card.cpu_core_hour, card.memory_gib_hour, " (default rate)"
+
+
+def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[str], ClusterContext],
+                    config: CostModelConfig, hours: float, pools_out: list[dict[str, object]]
+                    ) -> list[dict[str, object]]:
+    card = config.rate_card
+    suffix = {"usage": "usage", "request": "request", "effective": "effective"}[card.basis]
+    cpu_col, mem_col = f"cpu_{suffix}_core_hours", f"memory_{suffix}_gib_hours"
+    out: list[dict[str, object]] = []
+    for cluster_id in clusters:
+        ctx = context(cluster_id)
+        usage = facts.usage[facts.usage["cluster_id"] == cluster_id]
+        per_ns = usage.groupby("namespace")[[cpu_col, mem_col, "cpu_effective_core_hours"]].sum()
+        shares = basis_shares(per_ns, ctx, "cpu_effective_core_hours")
+        cpu_items, mem_items = [], []
+        for ns, row in per_ns.iterrows():
+            cpu_rate, mem_rate, rule = rates_for(card, _labels(ctx, str(ns)))
+            for items, quantity, rate, unit in ((cpu_items, row[cpu_col], cpu_rate, f"{suffix} core-hours"),
+                                                (mem_items, row[mem_col], mem_rate, f"{suffix} GiB-hours")):
+                q = float(quantity)
+                items.append({"namespace": str(ns), "quantity": q, "unit": unit, "rate": rate,
+                              "amount": cents(Decimal(repr(q)) * rate), "what": rule})
+        for pool, items in (("cpu-rate", cpu_items), ("memory-rate", mem_items)):
+            frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
+            total = sum(frame["amount"], Decimal(0))
+            if total:
+                pools_out.append({"cluster_id": cluster_id, "pool": pool, "amount": total,
+                                  "basis": "sum of quantity x rate items"})
+            out.extend(rated_lines(ctx, pool, pool.split("-")[0], frame, config.currency, shares,
+                                   per_ns["cpu_effective_core_hours"]))
+        nodes = facts.nodes[facts.nodes["cluster_id"] == cluster_id]
+        node_months = float(nodes["node_hours"].sum()) / hours
+        for pool, quantity, rate, unit in (("node-months", node_months, card.node_month, "node-months"),
+                                           ("cluster-month", 1.0, card.cluster_month, "cluster-months")):
+            amount = cents(Decimal(repr(quantity)) * rate)
+            if amount == 0:
+                continue
+            pools_out.append({"cluster_id": cluster_id, "pool": pool, "amount": amount,
+                              "basis": f"{quantity:,.3f} {unit} x {rate}"})
+            recipients = spread(1.0, shares, per_ns["cpu_effective_core_hours"], pool, "effective core-hours",
+                                f"{quantity:,.3f} {unit} x {rate}, spread by effective CPU")
+            out.extend(pool_lines(ctx, pool, amount, recipients, config.currency, f"{quantity:,.3f} {unit}"))
+        pvcs = facts.pvcs[facts.pvcs["cluster_id"] == cluster_id]
+        storage = storage_items(pvcs, card.pvc_per_gib_month, Decimal(1), hours, f"{FIELD}.pvc_per_gib_month")
+        total = sum(storage["amount"], Decimal(0))
+        if total:
+            pools_out.append({"cluster_id": cluster_id, "pool": "storage", "amount": total,
+                              "basis": "sum of quantity x rate items"})
+        out.extend(rated_lines(ctx, "storage", "storage", storage, config.currency, shares,
+                               per_ns["cpu_effective_core_hours"]))
+    return out

@@ -1,0 +1,204 @@
+"""Compute one month's statement: lines for every sector, efficiency, entitlement, completeness.
+
+The warehouse sums the month per (cluster, node, namespace); this module turns the reduced frames
+into Decimal lines (pools model or rate card), all of which trace back to a quantity x rate or a
+share of a named pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import sqlalchemy as sa
+
+from chargeback.allocation import (
+    LINE_COLUMNS,
+    UNALLOCATED,
+    ClusterContext,
+    basis_shares,
+    compute_recipients,
+    pool_lines,
+    rated_lines,
+)
+from chargeback.config import CostModelConfig, PriceList
+from chargeback.insights import completeness, efficiency, entitlement
+from chargeback.pools import COMPUTE_POOLS, cluster_pools
+from chargeback.pricing import logging_items, storage_items
+from chargeback.ratecard import rate_card_lines
+from common.errors import ConfigError
+from common.windows import Window, next_month, parse_month
+from warehouse.chargeback_facts import MonthFacts, month_facts
+from warehouse.dimensions import read_dimension
+
+FIELD = "chargeback.cost_model"
+
+
+@dataclass
+class Statement:
+    month: str
+    model: str
+    mode: str
+    currency: str
+    price_list: PriceList
+    price_list_digest: str
+    facts_digest: str
+    lines: pd.DataFrame
+    efficiency: pd.DataFrame
+    entitlement: pd.DataFrame
+    completeness: dict[str, dict[str, object]]
+    pools: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.lines["amount"], Decimal(0))
+
+
+@dataclass(frozen=True)
+class Inventory:
+    clusters: pd.DataFrame
+    nodes: pd.DataFrame
+    hosts: pd.DataFrame
+    namespaces: pd.DataFrame
+    sectors: pd.DataFrame
+
+
+def read_inventory(engine: sa.Engine) -> Inventory:
+    return Inventory(*(read_dimension(engine, name)
+                       for name in ("cluster", "node", "vsphere_host", "namespace", "sector")))
+
+
+def price_list_for_month(config: CostModelConfig, month_start: date) -> tuple[int, PriceList]:
+    for index, price_list in enumerate(config.price_lists):
+        if price_list is config.price_list_for(month_start):
+            return index, price_list
+    raise ConfigError(f"no price list is in force on {month_start}; add one whose effective period covers "
+                      "the month's first day", field=f"{FIELD}.price_lists")
+
+
+def known_sectors(config: CostModelConfig, inventory: Inventory) -> set[str]:
+    return set(config.sectors) if config.sectors else set(inventory.sectors["sector_id"])
+
+
+def check_entitlement_sectors(config: CostModelConfig, sectors: set[str]) -> None:
+    for index, item in enumerate(config.entitlements):
+        if item.sector not in sectors:
+            raise ConfigError(f"unknown sector {item.sector!r}; known sectors: {', '.join(sorted(sectors))}",
+                              field=f"{FIELD}.entitlements.{index}.sector")
+
+
+def _digest(payload: object) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def facts_digest(facts: MonthFacts) -> str:
+    """Fingerprint of the reduced facts: late or replaced data changes it."""
+    def summary(frame: pd.DataFrame, keys: list[str]) -> list[list[object]]:
+        if frame.empty:
+            return []
+        sums = frame.groupby(keys).sum(numeric_only=True).round(3).reset_index()
+        return sums.astype(str).to_numpy().tolist()
+    return _digest({"usage": summary(facts.usage.drop(columns=["node", "namespace"]), ["cluster_id"]),
+                    "nodes": summary(facts.nodes.drop(columns=["node", "role"]), ["cluster_id"]),
+                    "pvcs": summary(facts.pvcs.drop(columns=["namespace", "storage_class"]), ["cluster_id"]),
+                    "logs": summary(facts.logs.drop(columns=["namespace"]), ["cluster_id"]),
+                    "coverage": facts.coverage.astype(str).to_numpy().tolist()})
+
+
+def _mapping(inventory: Inventory, cluster_id: str) -> pd.DataFrame:
+    ns = inventory.namespaces
+    return ns[ns["cluster_id"] == cluster_id].set_index("namespace")[
+        ["sector_id", "application", "cost_centre", "is_platform", "labels"]]
+
+
+def _context(inventory: Inventory, cluster_id: str) -> ClusterContext:
+    clusters = inventory.clusters.set_index("cluster_id")
+    owner = None
+    if cluster_id in clusters.index:
+        value = clusters.at[cluster_id, "owner_sector_id"]
+        shared = bool(clusters.at[cluster_id, "shared"])
+        owner = value if isinstance(value, str) and value and not shared else None
+    return ClusterContext(cluster_id, owner, _mapping(inventory, cluster_id))
+
+
+def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
+                      inventory: Inventory | None = None, facts: MonthFacts | None = None) -> Statement:
+    """Price one month (YYYY-MM) with ``config``; nothing is stored."""
+    start = parse_month(month)
+    window = Window(start, next_month(start))
+    hours = window.hours()
+    index, price_list = price_list_for_month(config, start.date())
+    inventory = inventory or read_inventory(engine)
+    sectors = known_sectors(config, inventory)
+    check_entitlement_sectors(config, sectors)
+    facts = facts if facts is not None else month_facts(engine, window, config.allocation.source)
+    clusters = sorted(set(facts.usage["cluster_id"]) | set(facts.nodes["cluster_id"])
+                      | set(facts.pvcs["cluster_id"]) | set(facts.logs["cluster_id"]))
+    currency = config.currency
+    lines: list[dict[str, object]] = []
+    pools_out: list[dict[str, object]] = []
+    if config.model == "pools":
+        pools = cluster_pools(start.date(), hours, clusters, inventory.nodes, inventory.hosts, facts.nodes,
+                              config, price_list)
+        by_cluster: dict[str, list] = {}
+        for pool in pools:
+            by_cluster.setdefault(pool.cluster_id, []).append(pool)
+        for cluster_id in clusters:
+            ctx = _context(inventory, cluster_id)
+            usage = facts.usage[facts.usage["cluster_id"] == cluster_id]
+            nodes = facts.nodes[facts.nodes["cluster_id"] == cluster_id]
+            recipients = compute_recipients(usage, nodes, ctx, config.allocation)
+            for pool in by_cluster.get(cluster_id, []):
+                pools_out.append({"cluster_id": cluster_id, "pool": pool.pool, "amount": pool.amount,
+                                  "basis": pool.basis})
+                lines.extend(pool_lines(ctx, pool.pool, pool.amount, recipients, currency, pool.basis))
+            lines.extend(_storage_and_logs(ctx, facts, usage, price_list, index, hours, config, pools_out))
+    else:
+        lines.extend(rate_card_lines(facts, clusters, lambda c: _context(inventory, c), config, hours,
+                                     pools_out))
+    frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
+    frame = frame.sort_values(["sector_id", "cluster_id", "namespace", "cost_type", "pool"], kind="stable")
+    frame = frame.reset_index(drop=True)
+    frame.insert(0, "line_no", range(1, len(frame) + 1))
+    pools_frame = pd.DataFrame(pools_out, columns=["cluster_id", "pool", "amount", "basis"])
+    mapping = inventory.namespaces[["cluster_id", "namespace", "sector_id", "is_platform"]]
+    return Statement(
+        month=month, model=config.model, mode=config.mode, currency=currency, price_list=price_list,
+        price_list_digest=_digest({"price_list": price_list.model_dump(mode="json"),
+                                   "hosts": [h.model_dump(mode="json") for h in config.hosts],
+                                   "allocation": config.allocation.model_dump(mode="json"),
+                                   "rate_card": config.rate_card.model_dump(mode="json"), "model": config.model}),
+        facts_digest=facts_digest(facts), lines=frame,
+        efficiency=efficiency(facts.usage, frame, mapping),
+        entitlement=entitlement(config, start.date(), hours, facts, frame, mapping),
+        completeness=completeness(facts.coverage, clusters, hours), pools=pools_frame,
+    )
+
+
+def _storage_and_logs(ctx: ClusterContext, facts: MonthFacts, usage: pd.DataFrame, price_list: PriceList,
+                      index: int, hours: float, config: CostModelConfig,
+                      pools_out: list[dict[str, object]]) -> list[dict[str, object]]:
+    basis_col = ("cpu_effective_core_hours" if config.allocation.platform_basis == "cpu"
+                 else "memory_effective_gib_hours")
+    per_ns = usage.groupby("namespace")[[basis_col]].sum()
+    shares = basis_shares(per_ns, ctx, basis_col)
+    out: list[dict[str, object]] = []
+    field_path = f"{FIELD}.price_lists.{index}.storage_per_gib_month"
+    pvcs = facts.pvcs[facts.pvcs["cluster_id"] == ctx.cluster_id]
+    storage = storage_items(pvcs, price_list.storage_per_gib_month, price_list.factor, hours, field_path)
+    logs = facts.logs[facts.logs["cluster_id"] == ctx.cluster_id]
+    logging = logging_items(logs, price_list.logging_per_gb * price_list.factor)
+    for pool, items in (("storage", storage), ("logging", logging)):
+        total = sum(items["amount"], Decimal(0))
+        if total:
+            pools_out.append({"cluster_id": ctx.cluster_id, "pool": pool, "amount": total,
+                              "basis": f"sum of {len(items)} quantity x rate items"})
+        out.extend(rated_lines(ctx, pool, pool, items, config.currency, shares, per_ns[basis_col]))
+    return out
+
+
+__all__ = ["COMPUTE_POOLS", "UNALLOCATED", "Statement", "compute_statement"]

@@ -1,0 +1,217 @@
+"""``ecs-insight chargeback statement|close|restate``: monthly statements, month close, restatement."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chargeback import lifecycle
+from chargeback.lifecycle import StoredStatement
+from common.errors import ConfigError, InsightError
+from common.windows import parse_month
+from ecs_insight import jobs
+from ecs_insight.logs import configure_logging
+from ecs_insight.settings import Settings, load_settings
+
+console = Console(stderr=True)
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
+MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
+SUMMARY_KEYS = ["sector_id", "cluster_id", "namespace", "application", "cost_centre", "cost_type"]
+
+
+class StatementFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        settings = load_settings(config)
+    except InsightError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    configure_logging(settings.logging.level, settings.logging.json_format)
+    return settings
+
+
+def _month(month: str) -> str:
+    try:
+        parse_month(month)
+    except (InsightError, ValueError) as exc:
+        console.print(f"[red]error:[/red] --month {month!r}: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    return month
+
+
+def _check_sector(sector: str | None, stored: StoredStatement, settings: Settings) -> None:
+    if sector is None:
+        return
+    known = set(settings.chargeback.cost_model.sectors) or set(stored.lines["sector_id"]) | {"UNALLOCATED"}
+    from warehouse.dimensions import read_dimension
+
+    known |= set(read_dimension(jobs.open_warehouse(settings), "sector")["sector_id"])
+    if sector not in known:
+        raise ConfigError(f"unknown sector {sector!r}; known sectors: {', '.join(sorted(known))}", field="--sector")
+
+
+def summary(lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines summed over pools: one row per (sector, cluster, namespace, cost type)."""
+    if lines.empty:
+        return pd.DataFrame(columns=[*SUMMARY_KEYS, "amount"])
+    frame = lines.fillna({"application": "", "cost_centre": ""})
+    return frame.groupby(SUMMARY_KEYS, as_index=False, sort=True)["amount"].sum()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _header_json(stored: StoredStatement) -> dict[str, object]:
+    header = dict(stored.header)
+    for key in ("completeness", "diff"):
+        if isinstance(header.get(key), str):
+            header[key] = json.loads(header[key])
+    header["stale"] = stored.stale
+    return header
+
+
+def emit(stored: StoredStatement, fmt: StatementFormat, sector: str | None, output: Path | None) -> None:
+    header = stored.header
+    if fmt is StatementFormat.json:
+        payload = {"statement": _header_json(stored), "sector": sector, "lines": _records(stored.lines),
+                   "efficiency": _records(stored.efficiency), "entitlement": _records(stored.entitlement)}
+        _write(json.dumps(payload, default=_json_default, indent=2) + "\n", output)
+    elif fmt is StatementFormat.csv:
+        _write(stored.lines.to_csv(index=False), output)
+    elif fmt is StatementFormat.xlsx:
+        target = output or Path(f"statement-{header['month']}{'-' + sector if sector else ''}.xlsx")
+        write_xlsx(stored, target)
+        console.print(f"wrote {target}")
+    else:
+        _table(stored, sector)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def write_xlsx(stored: StoredStatement, target: Path) -> None:
+    completeness = json.loads(stored.header["completeness"])
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        head = pd.DataFrame([{k: _json_default(v) if v is not None else "" for k, v in stored.header.items()
+                              if k not in ("completeness", "diff")} | {"stale": stored.stale}])
+        head.T.reset_index().to_excel(writer, sheet_name="statement", index=False, header=["field", "value"])
+        summary(stored.lines).assign(amount=lambda f: f["amount"].astype(float)).to_excel(
+            writer, sheet_name="summary", index=False)
+        for name, frame in (("lines", stored.lines), ("efficiency", stored.efficiency),
+                            ("entitlement", stored.entitlement)):
+            money = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, Decimal)).any()]
+            frame.astype({c: float for c in money}).to_excel(writer, sheet_name=name, index=False)
+        pd.DataFrame([{"cluster_id": c, **v} for c, v in completeness.items()]).to_excel(
+            writer, sheet_name="completeness", index=False)
+
+
+def _table(stored: StoredStatement, sector: str | None) -> None:
+    out = Console(width=200) if not sys.stdout.isatty() else Console()
+    h = stored.header
+    mode = "SHOWBACK (informational, not an invoice)" if h["mode"] == "showback" else "CHARGEBACK"
+    out.print(f"{mode} statement {h['month']} version {h['version']} ({h['status']}), model {h['model']}, "
+              f"price list {h['price_list_version']}{', sector ' + sector if sector else ''}",
+              highlight=False, markup=False)
+    if stored.stale:
+        out.print("[yellow]the facts or prices changed since this month was closed; "
+                  "'ecs-insight chargeback restate' makes a new version[/yellow]")
+    table = Table(show_lines=False)
+    for column in [*SUMMARY_KEYS, "amount"]:
+        table.add_column(column, justify="right" if column == "amount" else "left")
+    rows = summary(stored.lines)
+    for row in rows.itertuples(index=False):
+        table.add_row(*[str(v) for v in row[:-1]], f"{row.amount:,.2f}")
+    total = sum(rows["amount"], Decimal(0))
+    table.add_row("total", "", "", "", "", "", f"{total:,.2f} {h['currency']}")
+    out.print(table)
+    completeness = json.loads(h["completeness"])
+    gaps = {c: v for c, v in completeness.items() if not v["complete"]}
+    out.print(f"data completeness: {len(completeness) - len(gaps)} of {len(completeness)} clusters complete"
+              + "".join(f"; {c}: {v['ratio']:.1%} of hours, {v['failed_runs']} failed runs" for c, v in gaps.items()),
+              highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the statement commands to the ``chargeback`` sub-app."""
+
+    @app.command("statement")
+    def statement(
+        month: MonthOption,
+        sector: Annotated[str | None, typer.Option(help="Only this sector's lines.")] = None,
+        fmt: Annotated[StatementFormat, typer.Option("--format")] = StatementFormat.table,
+        output: Annotated[Path | None, typer.Option(help="Write to this file (xlsx default: "
+                                                          "statement-MONTH[-SECTOR].xlsx).")] = None,
+        config: ConfigOption = None,
+    ) -> None:
+        """A month's statement: computed as a draft, or the closed version once the month is closed."""
+        settings = _settings(config)
+        try:
+            stored = lifecycle.refresh(jobs.open_warehouse(settings), _month(month),
+                                       settings.chargeback.cost_model, sector)
+            _check_sector(sector, stored, settings)
+        except InsightError as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        emit(stored, fmt, sector, output)
+
+    @app.command("close")
+    def close(month: MonthOption, config: ConfigOption = None) -> None:
+        """Close a month: its statement is locked with the price-list version it was priced with."""
+        settings = _settings(config)
+        try:
+            stored = lifecycle.close(jobs.open_warehouse(settings), _month(month), settings.chargeback.cost_model)
+        except InsightError as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        h = stored.header
+        console.print(f"{h['month']} closed: version {h['version']}, price list {h['price_list_version']}, "
+                      f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
+
+    @app.command("restate")
+    def restate(
+        month: MonthOption,
+        reason: Annotated[str, typer.Option(help="Why the month is restated.")] = "restatement after late data",
+        config: ConfigOption = None,
+    ) -> None:
+        """Restate a closed month after late data: a new closed version with its difference."""
+        settings = _settings(config)
+        try:
+            stored = lifecycle.restate(jobs.open_warehouse(settings), _month(month),
+                                       settings.chargeback.cost_model, reason)
+        except InsightError as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        h = stored.header
+        console.print(f"{h['month']} restated: version {h['version']} supersedes {h['supersedes_version']}",
+                      highlight=False)
+        for change in json.loads(h["diff"] or "[]"):
+            console.print(f"  {change['sector_id']:<12} {change['cost_type']:<10} {change['before']:>14} -> "
+                          f"{change['after']:>14} ({change['change']})", highlight=False)
