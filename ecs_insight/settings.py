@@ -25,6 +25,7 @@ from collectors.synthetic import EstateConfig
 from collectors.vsphere.config import VSphereConfig
 from common.errors import ConfigError
 from dashboards.config import DashboardConfig
+from ecs_insight.schedule_config import ScheduleConfig
 from warehouse.config import WarehouseConfig
 
 ENV_CONFIG = "ECS_INSIGHT_CONFIG"
@@ -98,6 +99,8 @@ class Settings(BaseModel):
     server: ServerConfig = Field(default_factory=ServerConfig, description="The web server of the app.")
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig, description="The Dash app.")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig,
+                                     description="Incremental collection and the scheduler.")
 
 
 def config_path(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
