@@ -43,7 +43,7 @@ def test_vsphere_is_off_unless_configured(tmp_path: Path) -> None:
     path.write_text("{}", encoding="utf-8")
     settings = load_settings(path, environ={})
     assert settings.sources.vsphere is None
-    with pytest.raises(ConfigError, match="sources.vsphere"):
+    with pytest.raises(ConfigError, match=r"sources\.vsphere"):
         build_collector("vsphere", settings)
 
 
