@@ -11,7 +11,9 @@ bytes are split evenly (the first ``bytes mod documents`` messages one byte long
 level-specific line padded or cut to its length, so the messages of a row sum to ``bytes`` exactly
 whenever ``bytes >= documents``. Otherwise (or when ``bytes`` is missing) every message gets
 ``max(1, bytes // documents)`` or :data:`DEFAULT_MESSAGE_BYTES` bytes and the row is counted in
-``NdjsonStats.inexact_rows``.
+``NdjsonStats.inexact_rows``. Each document also carries its message size as the numeric field
+``message_size`` (what a size field set by an ingest pipeline looks like), so a sum aggregation
+gives the row's bytes.
 
 Pod, container and host names come from the ``pod_usage_hourly`` rows of the same cluster,
 namespace and hour when those batches are given (documents are dealt round-robin over the pods).
@@ -89,19 +91,23 @@ def index_name(pattern: str, cluster: str, kind: str, hour: datetime) -> str:
 
 
 def index_template(patterns: Sequence[str] = ("app-*", "infra-*")) -> dict[str, Any]:
-    """An index template with the field types OpenShift logging uses (keywords for names and level)."""
+    """An index template with the field types OpenShift logging uses (keywords for names and level),
+    plus the parsed access-log fields (``structured.*``) of :mod:`collectors.synthetic.access_logs`."""
     keyword = {"type": "keyword"}
     return {
         "index_patterns": list(patterns),
         "template": {"mappings": {"properties": {
             "@timestamp": {"type": "date"},
             "message": {"type": "text"},
+            "message_size": {"type": "long"},
             "level": keyword,
             "hostname": keyword,
             "log_type": keyword,
             "kubernetes": {"properties": {
                 "namespace_name": keyword, "pod_name": keyword, "container_name": keyword, "host": keyword,
-                "pod_id": keyword}},
+                "pod_id": keyword, "labels": {"properties": {"app": keyword}}}},
+            "structured": {"properties": {"method": keyword, "path": keyword, "status": {"type": "integer"},
+                                          "duration_ms": {"type": "double"}}},
             "openshift": {"properties": {"cluster_id": keyword, "sequence": {"type": "long"}}},
         }}},
     }
@@ -163,6 +169,7 @@ def _row_documents(cluster: str, ns: str, hour: datetime, row: Mapping[str, Any]
         yield LogDocument(index, f"{cluster}.{ns}.{hour_key}.{i}", {
             "@timestamp": ts,
             "message": _message(level, lengths[i], ts, container, i),
+            "message_size": lengths[i],
             "level": level,
             "hostname": host,
             "log_type": kind,
