@@ -56,8 +56,10 @@ def connect(endpoint: Endpoint, timeout_seconds: float) -> PrometheusConnect:
 def classify(exc: Exception, query: str, url: str) -> TransientError | PermanentError:
     """Our error for a failed request: transient (retry later) or permanent (the same will fail again)."""
     short = query if len(query) <= 160 else query[:157] + "..."
-    if isinstance(exc, requests.Timeout):
-        return TransientError(f"timed out: {exc}", server=url, query=short)
+    # With retries off, urllib3 reports a read timeout inside a ConnectionError: look at the reason.
+    if isinstance(exc, requests.Timeout) or (isinstance(exc, requests.ConnectionError)
+                                             and "timed out" in str(exc).lower()):
+        return TransientError("timed out", server=url, query=short)
     if isinstance(exc, requests.ConnectionError):
         return TransientError(f"cannot connect: {type(exc).__name__}", server=url, query=short)
     if isinstance(exc, PrometheusApiClientException):
@@ -139,18 +141,22 @@ class QueryRunner:
             return result
 
     def instant(self, query: str, at: datetime) -> Result:
-        params = {"time": _unix(at), "timeout": f"{self.timeout_seconds:g}s"}
+        params = {"time": _unix(at), "timeout": self._server_timeout()}
         result = self._call(query, lambda: self.client.custom_query(query, params=params))
         return self._clean(result, "value")
 
     def range(self, query: str, start: datetime, end: datetime, step_seconds: int) -> Result:
         """A range query on [start, end] (both evaluated) at ``step_seconds``."""
-        params = {"timeout": f"{self.timeout_seconds:g}s"}
+        params = {"timeout": self._server_timeout()}
         result = self._call(query, lambda: self.client.custom_query_range(
             # Aware datetimes: the client calls .timestamp(), which reads naive values as local time.
             query, start_time=start.replace(tzinfo=UTC), end_time=end.replace(tzinfo=UTC),
             step=f"{step_seconds}s", params=params))
         return self._clean(result, "values")
+
+    def _server_timeout(self) -> str:
+        """The query timeout as Prometheus parses it (whole milliseconds)."""
+        return f"{max(1, round(self.timeout_seconds * 1000))}ms"
 
     def _clean(self, result: Result, key: str) -> Result:
         points = dropped = 0

@@ -8,6 +8,9 @@ inconsistent input, each on purpose:
   times the scrape interval, at most an hour;
 - series without a namespace or pod label cannot be attributed and are dropped (counted);
 - a pod that ran but has no cAdvisor series gets zero usage (it is kept for its requests);
+- a pod's node comes from kube_pod_info, else from cAdvisor's node label;
+- a NaN answer (one NaN sample makes a whole ``*_over_time`` NaN) leaves that value unknown: NULL
+  where the column allows it, else 0 (CPU and working set), and the runner counts what it dropped;
 - non-finite samples were already dropped by the query runner.
 """
 
@@ -96,7 +99,8 @@ def container_rows(frames: dict[str, pd.DataFrame], interval: float, cluster: st
     ck = ["namespace", "pod", "container", "hour"]
     pk = ["namespace", "pod", "hour"]
     running = _keyed(frames, "running", pk, cluster) * interval
-    seen = _keyed(frames, "seen", pk, cluster) * interval
+    seen = _drop_unattributed(frames["seen"], "seen", cluster)
+    seen = (seen.groupby(pk)["value"].max() if len(seen) else pd.Series(dtype=float)) * interval
     pod_seconds = running[running > 0].combine_first(seen[seen > 0]).clip(upper=HOUR_S).rename("pod_seconds")
     usage = {
         "cpu_usage_core_seconds": "cpu", "cpu_throttled_seconds": "throttled_seconds",
@@ -189,8 +193,10 @@ def pod_rows(containers: pd.DataFrame, pod_seconds: pd.Series, frames: dict[str,
     for col in ("cpu_usage_core_seconds", "memory_usage_byte_seconds", "cpu_request_core_seconds",
                 "memory_request_byte_seconds"):
         pods[col] = pods[col].fillna(0.0)
-    node = _drop_unattributed(frames["pod_node"], "kube_pod_info", cluster)
-    node = node[node["node"] != ""].drop_duplicates(pk, keep="last")[[*pk, "node"]]
+    # The pod's node from kube_pod_info, else from cAdvisor's node label.
+    node = pd.concat([_drop_unattributed(frames["pod_node"], "kube_pod_info", cluster),
+                      _drop_unattributed(frames["seen"], "seen", cluster)], ignore_index=True)
+    node = node[node["node"] != ""].drop_duplicates(pk, keep="first")[[*pk, "node"]]
     pods = pods.merge(node, on=pk, how="left").merge(owners, on=["namespace", "pod"], how="left")
     pods.insert(1, "source", SOURCE)
     pods.insert(2, "cluster_id", cluster)

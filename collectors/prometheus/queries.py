@@ -75,8 +75,9 @@ POD_QUERIES: tuple[Query, ...] = (
     Query("running", "sum by (namespace, pod) (max by (namespace, pod, uid) (sum_over_time("
           'kube_pod_status_phase{{{S}phase="Running"}}[{G}])))', "gauge", _P),
     # cAdvisor samples of the pod's containers: its seconds when kube-state-metrics has no phase for it.
-    Query("seen", "max by (namespace, pod) (count_over_time(container_memory_working_set_bytes"
-          f"{{{{{{S}}{CONTAINERS}}}}}[{{G}}]))", "gauge", _P),
+    # (cAdvisor's node label is the pod's node when kube_pod_info has none.)
+    Query("seen", "max by (namespace, pod, node) (count_over_time(container_memory_working_set_bytes"
+          f"{{{{{{S}}{CONTAINERS}}}}}[{{G}}]))", "gauge", (*_P, "node")),
     Query("pod_node", "max by (namespace, pod, node) (max_over_time(kube_pod_info{{{S}}}[{G}]))", "gauge",
           (*_P, "node")),
 )
