@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from analytics.namespace_mapping import NamespaceMappingConfig
 from chargeback.config import CostModelConfig
 from chargeback.flat_rate import FlatRateConfig
+from collectors.elasticsearch.config import ElasticsearchSourceConfig
 from collectors.prometheus.config import PrometheusSourceConfig
 from collectors.synthetic import EstateConfig
 from collectors.vsphere.config import VSphereConfig
@@ -49,6 +50,11 @@ class SourcesConfig(BaseModel):
     prometheus: PrometheusSourceConfig | None = Field(
         default=None,
         description="OpenShift usage from each cluster's Prometheus or a Thanos Querier; null turns it off.",
+    )
+    elasticsearch: ElasticsearchSourceConfig | None = Field(
+        default=None,
+        description="Log volume per cluster, namespace and hour, and log-based SLIs, from Elasticsearch; "
+        "null turns it off.",
     )
 
 

@@ -60,9 +60,19 @@ def _prometheus(settings: Settings) -> Collector | None:
     return PrometheusCollector(cfg, label_keys=[m.sector_label, m.application_label, m.cost_centre_label])
 
 
+def _elasticsearch(settings: Settings) -> Collector | None:
+    cfg = settings.sources.elasticsearch
+    if cfg is None:
+        return None
+    from collectors.elasticsearch import make_collector
+
+    return make_collector(cfg)
+
+
 SOURCES: dict[str, CollectorFactory] = {
     "synthetic": _synthetic,
     "prometheus": _prometheus,
+    "elasticsearch": _elasticsearch,
     "vsphere": _vsphere,
 }
 
