@@ -1,7 +1,9 @@
 """Log volume per namespace and hour: the query bodies, the two ways of paging, and the parsing.
 
 Both pagers ask for the same numbers per (namespace, hour) bucket: documents, documents whose level
-is an error or a warning value, and the sum of the size field when there is one.
+is one of the configured error or warning values (exact keyword matches), and the sum of the size
+field when there is one. Documents without a namespace (node journal and audit logs in OpenShift
+logging) belong to no namespace and are not counted.
 
 - composite: a composite aggregation (namespace terms x 1-hour UTC date_histogram), paged with
   ``after_key``; any number of namespaces, ``page_size`` buckets per request. Elasticsearch 7+.

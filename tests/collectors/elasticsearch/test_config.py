@@ -102,3 +102,14 @@ def test_settings_file_resolves_the_secret_and_refuses_inline_ones(tmp_path: Pat
     file.write_text("sources:\n  elasticsearch:\n    hosts: [https://elk:9200]\n    clusters: []\n")
     with pytest.raises(ConfigError, match=r"sources\.elasticsearch\.clusters"):
         load_settings(file, environ={})
+
+
+def test_the_example_config_is_valid() -> None:
+    from ecs_insight.settings import PROJECT_ROOT, load_settings
+
+    example = PROJECT_ROOT / "config" / "elasticsearch.example.yaml"
+    settings = load_settings(example, environ={"ECS_INSIGHT_ES_API_KEY": "aWQ6a2V5"})
+    es = settings.sources.elasticsearch
+    assert es is not None and [c.cluster_id for c in es.clusters] == ["ocp-cti-01", "ocp-icg-01", "ocp-shared-01"]
+    assert es.filters_on_cluster_field(es.clusters[2]) and not es.filters_on_cluster_field(es.clusters[0])
+    assert [(s.sli, s.latency_threshold_ms) for s in es.slis] == [("availability", None), ("latency", 300.0)]
