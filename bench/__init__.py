@@ -16,8 +16,9 @@ BenchResult = dict[str, Any]
 
 def _registry() -> dict[str, Callable[..., BenchResult]]:
     from bench.load import run as load
+    from bench.vsphere import run as collect_vsphere
 
-    return {"load": load}
+    return {"load": load, "collect-vsphere": collect_vsphere}
 
 
 def names() -> list[str]:

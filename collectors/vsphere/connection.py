@@ -27,6 +27,12 @@ class CallCounter:
     """SOAP calls made on one session, by method name (a property fetch counts as one)."""
 
     by_method: Counter[str] = field(default_factory=Counter)
+    query_metrics: list[int] = field(default_factory=list)  # entity-metrics of each QueryPerf call
+
+    def record(self, method: str, metrics: int | None = None) -> None:
+        self.by_method[method] += 1
+        if metrics is not None:
+            self.query_metrics.append(metrics)
 
     @property
     def total(self) -> int:
@@ -60,15 +66,19 @@ def ssl_context(vc: VCenterConfig) -> ssl.SSLContext:
 
 
 def count_calls(stub: Any) -> CallCounter:
-    """Wrap the stub's InvokeMethod so every SOAP request is counted by method name."""
+    """Wrap the stub's InvokeMethod so every SOAP request is counted by method name.
+
+    QueryPerf calls that bypass InvokeMethod (perf_wire) record themselves on ``ecs_call_counter``.
+    """
     counter = CallCounter()
     invoke = stub.InvokeMethod
 
     def counted(mo: Any, info: Any, args: Any, *rest: Any, **kw: Any) -> Any:
-        counter.by_method[info.wsdlName] += 1
+        counter.record(info.wsdlName)
         return invoke(mo, info, args, *rest, **kw)
 
     stub.InvokeMethod = counted
+    stub.ecs_call_counter = counter
     return counter
 
 

@@ -60,8 +60,12 @@ class Inventory:
         return None
 
 
-def read_inventory(content: Any, page_size: int = 1000) -> Inventory:
-    """Read the whole inventory and the perf counter catalogue from a logged-in ServiceContent."""
+def read_inventory(content: Any, page_size: int = 1000, catalogue: bool = True) -> Inventory:
+    """Read the whole inventory, and with ``catalogue`` the perf counters and historical intervals.
+
+    The counter catalogue (hundreds of counters) is most of the response on a small estate and does
+    not change between collections, so a collector reads it once per vCenter and passes False after.
+    """
     view = content.viewManager.CreateContainerView(content.rootFolder, list(PROPERTIES), True)
     try:
         traverse = vmodl.query.PropertyCollector.TraversalSpec(name="view", path="view", skip=False,
@@ -76,7 +80,8 @@ def read_inventory(content: Any, page_size: int = 1000) -> Inventory:
             propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.PerformanceManager,
                                                                 pathSet=list(PERF_PROPERTIES))],
         )
-        found = _retrieve(content.propertyCollector, [inventory_spec, perf_spec], page_size)
+        specs = [inventory_spec, perf_spec] if catalogue else [inventory_spec]
+        found = _retrieve(content.propertyCollector, specs, page_size)
     finally:
         view.DestroyView()
     return _index(found)

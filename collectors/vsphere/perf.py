@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyVmomi import vim
 
+from collectors.vsphere import perf_wire
 from common.windows import Window
 
 KIB = 1024.0
@@ -120,18 +120,11 @@ def pack(requests: Sequence[Request], cap: int) -> list[list[Request]]:
     return calls
 
 
-def query_spec(request: Request, window: Window, interval: int) -> Any:
+def perf_spec(request: Request, window: Window, interval: int) -> perf_wire.PerfSpec:
     period = entity_interval(request.kind, interval)
     samples = math.ceil((window.end - window.start).total_seconds() / period) + 1
-    return vim.PerformanceManager.QuerySpec(
-        entity=request.ref,
-        metricId=[vim.PerformanceManager.MetricId(counterId=k, instance="") for k in request.counter_ids],
-        intervalId=period,
-        startTime=window.start.replace(tzinfo=UTC),
-        endTime=window.end.replace(tzinfo=UTC),
-        maxSample=samples,
-        format="normal",
-    )
+    return perf_wire.PerfSpec(request.kind, request.ref._moId, request.counter_ids, period, window.start,
+                              window.end, samples)
 
 
 def query(perf_manager: Any, calls: Sequence[Sequence[Request]], window: Window, interval: int,
@@ -140,40 +133,44 @@ def query(perf_manager: Any, calls: Sequence[Sequence[Request]], window: Window,
     by_key = {c.key: (name, c) for name, c in counters.items()}
     metric_of = {(kind, m.counter): m for kind, metrics in METRICS.items() for m in metrics}
     kinds = {r.ref._moId: r.kind for call in calls for r in call}
-    parts: list[pd.DataFrame] = []
+    entity_ids: list[str] = []
+    lengths: list[int] = []
+    columns: list[str] = []
+    rollups: list[str] = []
+    stamps: list[np.ndarray] = []
+    periods: list[np.ndarray] = []
+    values: list[np.ndarray] = []
     for call in calls:
-        answer = perf_manager.QueryPerf(querySpec=[query_spec(r, window, interval) for r in call])
-        for entity_metric in answer or []:
-            moid = entity_metric.entity._moId
-            infos = entity_metric.sampleInfo or []
-            if not infos:
+        for found in perf_wire.query_perf(perf_manager, [perf_spec(r, window, interval) for r in call]):
+            if not len(found.timestamps):
                 continue
-            ts = np.array([_naive_utc(i.timestamp) for i in infos], dtype="datetime64[us]")
-            period = np.array([i.interval for i in infos], dtype=np.int64)
-            for series in entity_metric.value or []:
-                name, info = by_key.get(series.id.counterId, (None, None))
-                metric = metric_of.get((kinds[moid], name))
-                if metric is None:
+            for key, raw in found.values.items():
+                name, info = by_key.get(key, (None, None))
+                metric = metric_of.get((kinds.get(found.entity), name))
+                if metric is None or not len(raw):
                     continue
-                values = np.asarray(series.value, dtype=np.float64)
-                n = min(len(values), len(ts))
-                parts.append(pd.DataFrame({
-                    "entity": moid, "column": metric.column, "rollup": info.rollupType,
-                    "ts": ts[:n], "interval": period[:n], "value": values[:n] * metric.factor,
-                    "_raw": values[:n],
-                }))
-    if not parts:
+                n = min(len(raw), len(found.timestamps))
+                entity_ids.append(found.entity)
+                lengths.append(n)
+                columns.append(metric.column)
+                rollups.append(info.rollupType)
+                stamps.append(found.timestamps[:n])
+                periods.append(found.intervals[:n])
+                values.append(raw[:n] * np.where(raw[:n] < 0, np.nan, metric.factor))
+    if not values:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             SAMPLE_COLUMNS, ("object", "object", "object", "datetime64[us]", "int64", "float64"), strict=True)})
-    samples = pd.concat(parts, ignore_index=True)
+    counts = np.asarray(lengths)
+    samples = pd.DataFrame({
+        "entity": np.repeat(np.asarray(entity_ids, dtype=object), counts),
+        "column": np.repeat(np.asarray(columns, dtype=object), counts),
+        "rollup": np.repeat(np.asarray(rollups, dtype=object), counts),
+        "ts": np.concatenate(stamps), "interval": np.concatenate(periods), "value": np.concatenate(values),
+    })
     start, end = np.datetime64(window.start, "us"), np.datetime64(window.end, "us")
-    # -1 is vCenter's "no value"; a sample's timestamp is the end of the period it covers.
-    keep = (samples["_raw"] >= 0) & (samples["ts"] > start) & (samples["ts"] <= end)
-    return samples.loc[keep, list(SAMPLE_COLUMNS)].reset_index(drop=True)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    # -1 is vCenter's "no value" (made NaN above); a sample's timestamp is the end of the period it covers.
+    keep = samples["value"].notna() & (samples["ts"] > start) & (samples["ts"] <= end)
+    return samples.loc[keep].reset_index(drop=True)
 
 
 def hourly(samples: pd.DataFrame, window: Window) -> pd.DataFrame:

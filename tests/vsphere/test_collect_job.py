@@ -48,15 +48,14 @@ class StopsBeforeQueryPerf:
     def __call__(self, vc: VCenterConfig, timeout: float) -> VCenterSession:
         session = connect(vc, timeout)
         if vc.name == self.victim:
-            stub = session.content.perfManager._stub
-            invoke = stub.InvokeMethod
+            record = session.calls.record  # called as each SOAP request is about to be sent
 
-            def gone(mo: Any, info: Any, args: Any, *rest: Any, **kw: Any) -> Any:
-                if info.wsdlName == "QueryPerf" and self.server.running:
+            def gone(method: str, *args: Any) -> None:
+                if method == "QueryPerf" and self.server.running:
                     self.server.stop()
-                return invoke(mo, info, args, *rest, **kw)
+                record(method, *args)
 
-            stub.InvokeMethod = gone
+            session.calls.record = gone  # type: ignore[method-assign]
         return session
 
 

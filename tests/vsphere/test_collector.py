@@ -15,8 +15,7 @@ import pytest
 
 from collectors.base import Batch, ScopeFailure
 from collectors.vsphere.collector import VSphereCollector
-from collectors.vsphere.config import VCenterConfig
-from collectors.vsphere.connection import VCenterSession, connect
+from collectors.vsphere.connection import connect
 from common.errors import PermanentError
 from common.windows import Window
 from tests.support.vcsim import VcsimServer
@@ -34,26 +33,6 @@ def clock() -> datetime:
 def by_table(batches: list[Any]) -> dict[str, pd.DataFrame]:
     assert all(isinstance(b, Batch) for b in batches)
     return {b.table: b.frame for b in batches}
-
-
-class MetricWatch:
-    """Connect, and record the entity-metrics of every QueryPerf request the collector sends."""
-
-    def __init__(self) -> None:
-        self.per_call: list[int] = []
-
-    def __call__(self, vc: VCenterConfig, timeout: float) -> VCenterSession:
-        session = connect(vc, timeout)
-        stub = session.content.perfManager._stub
-        invoke = stub.InvokeMethod
-
-        def watch(mo: Any, info: Any, args: Any, *rest: Any, **kw: Any) -> Any:
-            if info.wsdlName == "QueryPerf":
-                self.per_call.append(sum(len(spec.metricId) for spec in args[0]))
-            return invoke(mo, info, args, *rest, **kw)
-
-        stub.InvokeMethod = watch
-        return session
 
 
 @pytest.fixture(scope="module")
@@ -124,14 +103,13 @@ def test_round_trips_are_few_and_independent_of_size(vcsim: VcsimServer, collect
 
 
 def test_a_small_cap_splits_queries_and_no_call_exceeds_it(vcsim: VcsimServer) -> None:
-    watch = MetricWatch()
-    collector = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a"), max_query_metrics=5), connect=watch,
-                                 clock=clock)
+    collector = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a"), max_query_metrics=5), clock=clock)
     small = by_table(list(collector.collect(WINDOW)))
-    assert watch.per_call and max(watch.per_call) <= 5
+    per_call = collector.stats["vc-a"].query_metrics  # counted as each request is sent
+    assert per_call and max(per_call) <= 5
     metrics = vcsim.hosts * 4 + vcsim.vms * 7 + vcsim.datastores * 2
-    assert sum(watch.per_call) == metrics
-    assert len(watch.per_call) == collector.stats["vc-a"].query_calls
+    assert sum(per_call) == metrics
+    assert len(per_call) == collector.stats["vc-a"].query_calls == collector.stats["vc-a"].by_method["QueryPerf"]
     assert len(small["vsphere_vm_hourly"]) == vcsim.vms * HOURS  # VMs split over two specs join again
     assert small["vsphere_vm_hourly"][["cpu_usage_mhz", "memory_consumed_bytes"]].notna().all().all()
 
@@ -163,3 +141,21 @@ def test_wrong_password_is_a_permanent_failure_of_that_vcenter_only(vcsim: Vcsim
     assert isinstance(failure, ScopeFailure) and failure.scope == "vc-bad"
     assert "login refused" in str(failure.error) and not failure.error.transient
     assert {b.scope for b in out[1:]} == {"vc-good"} and all(isinstance(b, Batch) for b in out[1:])
+
+
+def test_a_fault_answer_is_raised_as_the_vmodl_fault(vcsim: VcsimServer) -> None:
+    from pyVmomi import vmodl
+
+    from collectors.vsphere.perf_wire import PerfSpec, query_perf
+
+    session = connect(vcenter_of(vcsim), 30)
+    try:
+        content = session.content
+        # vcsim keeps no statistics for folders and answers with an InvalidArgument fault.
+        spec = PerfSpec("Folder", content.rootFolder._moId, (6,), 300, T0, T0 + timedelta(hours=1), 13)
+        with pytest.raises(vmodl.fault.InvalidArgument):
+            query_perf(content.perfManager, [spec])
+        # The connection goes back to the pool and the session still works.
+        assert content.about.apiType == "VirtualCenter"
+    finally:
+        session.close()
