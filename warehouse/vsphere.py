@@ -1,0 +1,107 @@
+"""Read queries joining vSphere facts to OpenShift nodes, ECS clusters and sectors.
+
+A node's VM (``vsphere_vm.cluster_id``/``node``, resolved when the inventory is loaded) carries the
+VM's hourly figures to the node, so they join pod data on (cluster_id, node, hour); the VM's host
+carries the host's load and the contention its VMs see (CPU ready, demand above usage, balloon and
+swap). Aggregation runs in the engine; the result is one row per node-hour or host-hour.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from common.windows import Window
+from warehouse.engine import connection
+from warehouse.schema import cluster, vsphere_host, vsphere_host_hourly, vsphere_vm, vsphere_vm_hourly
+
+MS_PER_HOUR = 3_600_000.0
+
+
+def _ready_percent(ready_ms: sa.ColumnElement, vcpus: sa.ColumnElement) -> sa.ColumnElement:
+    """CPU ready as a share of the hour per virtual CPU (the figure vSphere's charts show)."""
+    return ready_ms * 100.0 / (sa.func.nullif(vcpus, 0) * MS_PER_HOUR)
+
+
+def node_vm_hourly(bind: sa.Engine | sa.Connection, window: Window, source: str | None = None) -> pd.DataFrame:
+    """Per OpenShift node and hour: its VM's CPU, memory and contention, and its host's load.
+
+    Keys: hour, cluster_id, node (join pod_usage_hourly on them), with the cluster's owning sector,
+    the VM (vcenter, vm_uuid, host, vsphere_cluster, num_cpu) and, from the host's row of the same
+    hour, the host's CPU usage percent. VMs that are not nodes are left out.
+    """
+    f, v, h, c = vsphere_vm_hourly.c, vsphere_vm.c, vsphere_host_hourly.c, cluster.c
+    host_hour = sa.and_(h.vcenter == f.vcenter, h.host == f.host, h.hour == f.hour, h.source == f.source)
+    query = (
+        sa.select(
+            f.hour, v.cluster_id, v.node, c.owner_sector_id.label("sector_id"), f.vcenter, f.vm_uuid, f.host,
+            v.vsphere_cluster, v.num_cpu, f.cpu_usage_mhz, f.cpu_demand_mhz, f.cpu_ready_ms,
+            _ready_percent(f.cpu_ready_ms, v.num_cpu).label("cpu_ready_percent"),
+            f.memory_consumed_bytes, f.memory_active_bytes, f.memory_ballooned_bytes, f.memory_swapped_bytes,
+            h.cpu_usage_percent.label("host_cpu_usage_percent"),
+        )
+        .select_from(
+            vsphere_vm_hourly.join(vsphere_vm, sa.and_(v.vcenter == f.vcenter, v.vm_uuid == f.vm_uuid))
+            .outerjoin(cluster, c.cluster_id == v.cluster_id)
+            .outerjoin(vsphere_host_hourly, host_hour)
+        )
+        .where(f.hour >= window.start, f.hour < window.end, v.node.is_not(None))
+        .order_by(f.hour, v.cluster_id, v.node)
+    )
+    if source is not None:
+        query = query.where(f.source == source)
+    with connection(bind) as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+
+
+def host_contention_hourly(bind: sa.Engine | sa.Connection, window: Window,
+                           source: str | None = None) -> pd.DataFrame:
+    """Per vSphere host and hour: its load and the contention its VMs see, and which ECS clusters run there.
+
+    ``vm_ready_percent`` is the VMs' summed ready time over their summed vCPU-hours;
+    ``demand_over_usage`` above 1 means the VMs wanted more CPU than they got; ``ecs_clusters`` counts
+    the ECS clusters with a node on the host in that hour.
+    """
+    f, v, h, vh = vsphere_vm_hourly.c, vsphere_vm.c, vsphere_host_hourly.c, vsphere_host.c
+    vms = (
+        sa.select(
+            f.hour, f.source, f.vcenter, f.host,
+            sa.func.count().label("vms"),
+            sa.func.sum(v.num_cpu).label("vcpus"),
+            sa.func.sum(f.cpu_ready_ms).label("cpu_ready_ms"),
+            sa.func.sum(f.cpu_usage_mhz).label("vm_cpu_usage_mhz"),
+            sa.func.sum(f.cpu_demand_mhz).label("vm_cpu_demand_mhz"),
+            sa.func.sum(f.memory_ballooned_bytes).label("memory_ballooned_bytes"),
+            sa.func.sum(f.memory_swapped_bytes).label("memory_swapped_bytes"),
+            sa.func.count(sa.distinct(v.cluster_id)).label("ecs_clusters"),
+        )
+        .select_from(vsphere_vm_hourly.join(vsphere_vm, sa.and_(v.vcenter == f.vcenter, v.vm_uuid == f.vm_uuid)))
+        .where(f.hour >= window.start, f.hour < window.end)
+        .group_by(f.hour, f.source, f.vcenter, f.host)
+    )
+    if source is not None:
+        vms = vms.where(f.source == source)
+    g = vms.subquery("vms")
+    query = (
+        sa.select(
+            h.hour, h.vcenter, h.host, h.vsphere_cluster, vh.datacenter, h.cpu_capacity_mhz, h.cpu_usage_mhz,
+            h.cpu_usage_percent, h.memory_capacity_bytes, h.memory_consumed_bytes,
+            sa.func.coalesce(g.c.vms, 0).label("vms"), g.c.vcpus,
+            _ready_percent(g.c.cpu_ready_ms, g.c.vcpus).label("vm_ready_percent"),
+            (g.c.vm_cpu_demand_mhz / sa.func.nullif(g.c.vm_cpu_usage_mhz, 0)).label("demand_over_usage"),
+            g.c.memory_ballooned_bytes, g.c.memory_swapped_bytes,
+            sa.func.coalesce(g.c.ecs_clusters, 0).label("ecs_clusters"),
+        )
+        .select_from(
+            vsphere_host_hourly
+            .outerjoin(g, sa.and_(g.c.hour == h.hour, g.c.source == h.source, g.c.vcenter == h.vcenter,
+                                  g.c.host == h.host))
+            .outerjoin(vsphere_host, sa.and_(vh.vcenter == h.vcenter, vh.host == h.host))
+        )
+        .where(h.hour >= window.start, h.hour < window.end)
+        .order_by(h.hour, h.vcenter, h.host)
+    )
+    if source is not None:
+        query = query.where(h.source == source)
+    with connection(bind) as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
