@@ -65,7 +65,10 @@ def _tenant(ctx: ClusterContext, namespace: str) -> bool:
 
 def basis_shares(per_namespace: pd.DataFrame, ctx: ClusterContext, column: str) -> dict[str, float]:
     """Each tenant namespace's share of ``column`` (e.g. effective CPU) within the cluster."""
-    tenants = per_namespace[[_tenant(ctx, ns) for ns in per_namespace.index]][column]
+    if per_namespace.empty:
+        return {}
+    mask = [_tenant(ctx, str(ns)) for ns in per_namespace.index]
+    tenants = per_namespace.loc[mask, column]
     tenants = tenants[tenants > 0]
     total = float(tenants.sum())
     return {} if total <= 0 else {str(ns): float(v) / total for ns, v in tenants.items()}
@@ -92,8 +95,10 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
         if total <= 0:
             continue
         denom = pd.concat([cap, caps[eff_col]], axis=1).max(axis=1)
-        node_factor = (cap / total / denom.where(denom > 0)).fillna(0.0)
-        weights = usage[eff_col] * usage["node"].map(node_factor).fillna(0.0)
+        denom = denom.where(denom > 0)
+        node_share = cap / total
+        # (effective / denominator) first, then the node's share: no overflow on tiny capacities
+        weights = (usage[eff_col] / usage["node"].map(denom)).fillna(0.0) * usage["node"].map(node_share).fillna(0.0)
         by_ns = weights.groupby(usage["namespace"]).sum()
         for ns, w in by_ns.items():
             if _tenant(ctx, str(ns)):
@@ -101,7 +106,7 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
             else:
                 platform[resource] += float(w)
         spare = (cap - caps[eff_col]).clip(lower=0.0)
-        node_idle = spare * node_factor
+        node_idle = (spare / denom).fillna(0.0) * node_share
         workers = caps["role"] == "worker"
         idle[resource] += float(node_idle[workers].sum())
         idle_quantity[resource] += float(spare[workers].sum())
@@ -132,7 +137,12 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
                                basis_shares(per_ns, ctx, eff_col[resource]), per_ns[eff_col[resource]],
                                "idle", f"effective {units[resource]}",
                                f"unused worker {resource} capacity by effective {resource}"))
-    return _merge(out)
+    total = sum(rec.weight for rec in out)
+    if total <= 0:  # no capacity and no usage facts: the pool is unused capacity as a whole
+        return [Recipient(IDLE, "idle", 1.0, 0.0, "cluster-months", "no capacity or usage facts in the month")]
+    # a resource without any basis (say CPU with cpu_share 1 but no CPU facts) leaves weight unassigned:
+    # scale so that the recipients carry the whole pool
+    return [Recipient(r.namespace, r.cost_type, r.weight / total, r.quantity, r.unit, r.why) for r in _merge(out)]
 
 
 def spread(weight: float, shares: dict[str, float], quantities: pd.Series, cost_type: str, unit: str,

@@ -70,7 +70,7 @@ class PriceList(BaseModel):
 
     @property
     def factor(self) -> Decimal:
-        return 1 + self.markup_percent / 100
+        return 1 + Decimal(self.markup_percent) / 100
 
 
 class HostAsset(BaseModel):

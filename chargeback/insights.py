@@ -11,7 +11,7 @@ import pandas as pd
 from chargeback.allocation import UNALLOCATED
 from chargeback.config import CostModelConfig
 from chargeback.pools import COMPUTE_POOLS
-from chargeback.rounding import cents
+from chargeback.rounding import cents, dec
 from warehouse.chargeback_facts import MonthFacts
 
 EFFICIENCY_COLUMNS = ["cluster_id", "namespace", "sector_id", "cpu_usage_core_hours", "cpu_request_core_hours",
@@ -50,8 +50,8 @@ def efficiency(usage: pd.DataFrame, lines: pd.DataFrame, mapping: pd.DataFrame) 
         mem = charges.get((r.cluster_id, r.namespace, "memory"), Decimal(0))
         cpu_waste = max(r.cpu_effective_core_hours - r.cpu_usage_core_hours, 0.0)
         mem_waste = max(r.memory_effective_gib_hours - r.memory_usage_gib_hours, 0.0)
-        wasted = (cpu * Decimal(repr(_ratio(cpu_waste, r.cpu_effective_core_hours) or 0.0))
-                  + mem * Decimal(repr(_ratio(mem_waste, r.memory_effective_gib_hours) or 0.0)))
+        wasted = (cpu * dec(_ratio(cpu_waste, r.cpu_effective_core_hours) or 0.0)
+                  + mem * dec(_ratio(mem_waste, r.memory_effective_gib_hours) or 0.0))
         rows.append([r.cluster_id, r.namespace, r.sector_id, r.cpu_usage_core_hours, r.cpu_request_core_hours,
                      r.memory_usage_gib_hours, r.memory_request_gib_hours,
                      _ratio(r.cpu_usage_core_hours, r.cpu_request_core_hours),
@@ -99,7 +99,7 @@ def entitlement(config: CostModelConfig, day: date, hours: float, facts: MonthFa
             if bought <= 0:
                 continue
             unused = max(float(bought) - max(requested, used), 0.0)
-            fraction = Decimal(repr(unused)) / bought
+            fraction = dec(unused) / bought
             rows.append([s, resource, float(bought), requested, used, cents(charge * fraction),
                          f"{unused:,.2f} of {float(bought):,.2f} {unit} bought were neither requested nor used "
                          f"on average: {fraction:.2%} of the sector's {what} ({cents(charge)})"])

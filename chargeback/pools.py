@@ -16,7 +16,7 @@ from decimal import Decimal
 import pandas as pd
 
 from chargeback.config import CostModelConfig, HostAsset, PriceList
-from chargeback.rounding import cents, split
+from chargeback.rounding import cents, dec, split
 from common.errors import ConfigError
 
 FIELD = "chargeback.cost_model"
@@ -101,11 +101,11 @@ def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str],
         ran = [node_hours.get((cluster_id, n), 0.0) / hours_in_month for n in workers["node"]]
         licence = price_list.openshift_licence
         if licence.per == "core":
-            units = sum(Decimal(repr(float(c))) * Decimal(repr(r))
+            units = sum(dec(float(c)) * dec(r)
                         for c, r in zip(workers["cpu_cores"], ran, strict=True))
             unit_name = "worker core-months"
         else:
-            units = sum((Decimal(repr(r)) for r in ran), Decimal(0))
+            units = sum((dec(r) for r in ran), Decimal(0))
             unit_name = "worker node-months"
         pools.append(Pool(cluster_id, POOL_OPENSHIFT, cents(units * licence.monthly * factor),
                           f"{float(units):.2f} {unit_name} x {licence.monthly} x {factor}"))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from chargeback.rounding import cents
+from chargeback.rounding import cents, dec
 from common.errors import ConfigError
 
 GB = 10**9
@@ -28,13 +28,13 @@ def storage_items(pvcs: pd.DataFrame, rates: dict[str, Decimal], factor: Decimal
         rate = storage_rate(rates, row.storage_class or "default", field_path) * factor
         quantity = float(row.capacity_gib_hours) / hours
         rows.append({"namespace": row.namespace, "quantity": quantity, "unit": "GiB-months", "rate": rate,
-                     "amount": cents(Decimal(repr(quantity)) * rate),
+                     "amount": cents(dec(quantity) * rate),
                      "what": f" (storage class {row.storage_class or 'unknown'})"})
     return pd.DataFrame(rows, columns=["namespace", "quantity", "unit", "rate", "amount", "what"])
 
 
 def logging_items(logs: pd.DataFrame, rate: Decimal) -> pd.DataFrame:
     rows = [{"namespace": row.namespace, "quantity": float(row.log_bytes) / GB, "unit": "GB ingested",
-             "rate": rate, "amount": cents(Decimal(repr(float(row.log_bytes) / GB)) * rate), "what": ""}
+             "rate": rate, "amount": cents(dec(float(row.log_bytes) / GB) * rate), "what": ""}
             for row in logs.itertuples(index=False) if rate > 0]
     return pd.DataFrame(rows, columns=["namespace", "quantity", "unit", "rate", "amount", "what"])

@@ -17,7 +17,7 @@ import pandas as pd
 from chargeback.allocation import ClusterContext, basis_shares, pool_lines, rated_lines, spread
 from chargeback.config import CostModelConfig, RateCard
 from chargeback.pricing import storage_items
-from chargeback.rounding import cents
+from chargeback.rounding import cents, dec
 from warehouse.chargeback_facts import MonthFacts
 
 FIELD = "chargeback.cost_model.rate_card"
@@ -55,7 +55,7 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
     for cluster_id in clusters:
         ctx = context(cluster_id)
         usage = facts.usage[facts.usage["cluster_id"] == cluster_id]
-        per_ns = usage.groupby("namespace")[[cpu_col, mem_col, "cpu_effective_core_hours"]].sum()
+        per_ns = usage.groupby("namespace")[list(dict.fromkeys([cpu_col, mem_col, "cpu_effective_core_hours"]))].sum()
         shares = basis_shares(per_ns, ctx, "cpu_effective_core_hours")
         cpu_items, mem_items = [], []
         for ns, row in per_ns.iterrows():
@@ -64,7 +64,7 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
                                                 (mem_items, row[mem_col], mem_rate, f"{suffix} GiB-hours")):
                 q = float(quantity)
                 items.append({"namespace": str(ns), "quantity": q, "unit": unit, "rate": rate,
-                              "amount": cents(Decimal(repr(q)) * rate), "what": rule})
+                              "amount": cents(dec(q) * rate), "what": rule})
         for pool, items in (("cpu-rate", cpu_items), ("memory-rate", mem_items)):
             frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
             total = sum(frame["amount"], Decimal(0))
@@ -77,7 +77,7 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
         node_months = float(nodes["node_hours"].sum()) / hours
         for pool, quantity, rate, unit in (("node-months", node_months, card.node_month, "node-months"),
                                            ("cluster-month", 1.0, card.cluster_month, "cluster-months")):
-            amount = cents(Decimal(repr(quantity)) * rate)
+            amount = cents(dec(quantity) * rate)
             if amount == 0:
                 continue
             pools_out.append({"cluster_id": cluster_id, "pool": pool, "amount": amount,

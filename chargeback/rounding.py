@@ -8,6 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 
 
+def dec(value: float) -> Decimal:
+    """A float (numpy or not) as the Decimal of its shortest repr, without binary noise."""
+    return Decimal(repr(float(value)))
+
+
 def cents(amount: Decimal | float | int) -> Decimal:
     """Round to the cent, half up (floats go through their shortest repr, never binary noise)."""
     value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
@@ -30,7 +35,7 @@ def split(pool: Decimal, weights: Sequence[float]) -> list[Decimal]:
         raise ValueError("no positive weight to split the pool over")
     sign = -1 if total_cents < 0 else 1
     magnitude = abs(total_cents)
-    exact = [Decimal(repr(w)) / Decimal(repr(weight_sum)) * magnitude for w in positive]
+    exact = [dec(w) / dec(weight_sum) * magnitude for w in positive]
     floors = [int(e) for e in exact]
     left = magnitude - sum(floors)
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))

@@ -1,0 +1,62 @@
+"""Warehouses built from the tiny simulated estate, priced with the demo config's cost model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from chargeback.config import CostModelConfig
+from collectors.synthetic import EstateConfig
+from ecs_insight import jobs
+from ecs_insight.settings import DEFAULT_CONFIG, Settings, load_settings
+
+MONTH = "2026-09"
+TINY = EstateConfig(profile="tiny", seed=7)
+
+
+def tiny_settings(url: str) -> Settings:
+    """The demo config's cost model (entitlements of the tiny estate's sectors) on a tiny warehouse."""
+    demo = load_settings(DEFAULT_CONFIG, environ={})
+    model = demo.chargeback.cost_model
+    model = model.model_copy(update={"entitlements": [e for e in model.entitlements if e.sector in {"CTI", "ICG"}]})
+    return demo.model_copy(update={
+        "warehouse": demo.warehouse.model_copy(update={"url": url}),
+        "sources": demo.sources.model_copy(update={"synthetic": TINY}),
+        "load": demo.load.model_copy(update={"slice_hours": 24}),
+        "chargeback": demo.chargeback.model_copy(update={"cost_model": model}),
+    })
+
+
+def build(url: str) -> tuple[Settings, sa.Engine]:
+    settings = tiny_settings(url)
+    engine = jobs.open_warehouse(settings)
+    report = jobs.build_from_synthetic(engine, settings)
+    assert report.failures == []
+    return settings, engine
+
+
+@pytest.fixture
+def tiny_warehouse(warehouse_url: str) -> Iterator[tuple[Settings, sa.Engine]]:
+    """A fresh tiny warehouse per test, on each engine."""
+    settings, engine = build(warehouse_url)
+    yield settings, engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def tiny_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, sa.Engine]]:
+    """One tiny DuckDB warehouse shared by a module's read-only tests."""
+    settings, engine = build(f"duckdb:///{tmp_path_factory.mktemp('tiny') / 'wh.duckdb'}")
+    yield settings, engine
+    engine.dispose()
+
+
+@pytest.fixture
+def cost_model() -> Callable[..., CostModelConfig]:
+    """The tiny estate's cost model with fields overridden."""
+    def make(**changes: object) -> CostModelConfig:
+        base = tiny_settings("duckdb:///:memory:").chargeback.cost_model
+        return CostModelConfig.model_validate({**base.model_dump(), **changes})
+    return make

@@ -1,0 +1,101 @@
+"""``ecs-insight chargeback statement|close|restate`` on a tiny warehouse, every output format."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ecs_insight.cli import app
+from ecs_insight.settings import DEFAULT_CONFIG
+from tests.chargeback.conftest import MONTH, build
+
+runner = CliRunner()
+
+
+def _config(tmp_path: Path, url: str, **model: object) -> Path:
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    data["warehouse"]["url"] = url
+    data["sources"]["synthetic"] = {"profile": "tiny", "seed": 7}
+    data["load"]["slice_hours"] = 24
+    cost_model = data["chargeback"]["cost_model"]
+    cost_model["entitlements"] = [e for e in cost_model["entitlements"] if e["sector"] in ("CTI", "ICG")]
+    cost_model.update(model)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Iterator[Path]:
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    _, engine = build(url)
+    engine.dispose()
+    yield _config(tmp_path, url)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["chargeback", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_statement_formats(config: Path, tmp_path: Path) -> None:
+    code, out, _ = run("statement", "--month", MONTH, "--config", str(config))
+    assert code == 0, out
+    assert "CHARGEBACK statement 2026-09 version 1 (draft), model pools, price list 2026.1" in out
+    assert "data completeness: 0 of 3 clusters complete" in out
+
+    code, out, _ = run("statement", "--month", MONTH, "--format", "csv", "--config", str(config))
+    lines = pd.read_csv(io.StringIO(out), dtype={"amount": str})
+    assert code == 0 and {"cost_type", "pool", "quantity", "unit", "rate", "share", "basis"} <= set(lines.columns)
+    total = sum(Decimal(a) for a in lines["amount"])
+
+    code, out, _ = run("statement", "--month", MONTH, "--format", "json", "--config", str(config))
+    payload = json.loads(out)
+    assert Decimal(payload["statement"]["total_amount"]) == total
+    assert set(payload["statement"]["completeness"]) == {"ocp-cti-01", "ocp-icg-01", "ocp-shared-01"}
+    assert len(payload["lines"]) == len(lines) and payload["efficiency"] and payload["entitlement"]
+
+    target = tmp_path / "s.xlsx"
+    code, _, err = run("statement", "--month", MONTH, "--format", "xlsx", "--output", str(target),
+                       "--sector", "CTI", "--config", str(config))
+    assert code == 0, err
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["statement", "summary", "lines", "efficiency", "entitlement", "completeness"]
+    sheet = book["lines"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    assert {r["sector_id"] for r in rows} == {"CTI"}
+    cti = sum(Decimal(a) for a, s in zip(lines["amount"], lines["sector_id"], strict=True) if s == "CTI")
+    assert abs(Decimal(repr(sum(r["amount"] for r in rows))) - cti) < Decimal("0.001")
+
+
+def test_close_restate_and_errors(config: Path) -> None:
+    code, _, err = run("close", "--month", MONTH, "--config", str(config))
+    assert code == 0 and "2026-09 closed: version 1, price list 2026.1" in err
+    code, out, _ = run("statement", "--month", MONTH, "--config", str(config))
+    assert "version 1 (closed)" in out
+    code, _, err = run("restate", "--month", MONTH, "--config", str(config))
+    assert code == 1 and "nothing to restate" in err
+    code, _, err = run("statement", "--month", MONTH, "--sector", "NOPE", "--config", str(config))
+    assert code == 1 and "unknown sector 'NOPE'" in err
+    code, _, err = run("statement", "--month", "2026-13", "--config", str(config))
+    assert code == 2 and "--month '2026-13'" in err
+
+
+def test_showback_mode_and_rate_card(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    _, engine = build(url)
+    engine.dispose()
+    path = _config(tmp_path, url, mode="showback", model="rate_card")
+    code, out, _ = run("statement", "--month", MONTH, "--config", str(path))
+    assert code == 0
+    assert "SHOWBACK (informational, not an invoice) statement 2026-09 version 1 (draft), model rate_card" in out

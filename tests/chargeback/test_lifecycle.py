@@ -1,0 +1,171 @@
+"""Month close and restatement: a closed month never changes silently (both engines, and a
+hypothesis state sequence on DuckDB)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chargeback import lifecycle
+from chargeback.config import CostModelConfig
+from common.errors import DataError
+from ecs_insight.settings import Settings
+from tests.chargeback.conftest import MONTH
+from warehouse import statements as store
+from warehouse.schema import (
+    chargeback_entitlement,
+    chargeback_namespace_efficiency,
+    chargeback_result,
+    chargeback_statement,
+    chargeback_statement_line,
+    pod_usage_hourly,
+)
+
+LATE = (pod_usage_hourly.c.cluster_id == "ocp-cti-01") & (pod_usage_hourly.c.hour >= pd.Timestamp("2026-09-03"))
+
+
+def hold_back(engine: sa.Engine) -> list[dict]:
+    """Remove a day of one cluster's pod facts (as if it had not arrived yet); return the rows."""
+    with engine.begin() as conn:
+        rows = [dict(r) for r in conn.execute(sa.select(pod_usage_hourly).where(LATE)).mappings()]
+        conn.execute(pod_usage_hourly.delete().where(LATE))
+    assert rows
+    return rows
+
+
+def arrive(engine: sa.Engine, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        conn.execute(pod_usage_hourly.delete().where(LATE))
+        conn.execute(pod_usage_hourly.insert(), rows)
+
+
+def lines_of(engine: sa.Engine, version: int) -> pd.DataFrame:
+    return store.read_lines(engine, MONTH, version).drop(columns=["month", "version"])
+
+
+def test_close_locks_the_month_and_late_data_needs_a_restatement(tiny_warehouse: tuple[Settings, sa.Engine]) -> None:
+    settings, engine = tiny_warehouse
+    config = settings.chargeback.cost_model
+    late = hold_back(engine)
+
+    draft = lifecycle.refresh(engine, MONTH, config)
+    assert (draft.header["status"], draft.header["version"]) == ("draft", 1)
+    closed = lifecycle.close(engine, MONTH, config)
+    assert (closed.header["status"], closed.header["version"]) == ("closed", 1)
+    assert closed.header["price_list_version"] == "2026.1"
+    before = lines_of(engine, 1)
+    assert lifecycle.close(engine, MONTH, config).header["version"] == 1  # unchanged: a no-op
+
+    arrive(engine, late)
+    shown = lifecycle.refresh(engine, MONTH, config)
+    assert shown.stale and shown.header["version"] == 1 and shown.header["status"] == "closed"
+    pd.testing.assert_frame_equal(lines_of(engine, 1), before)
+    with pytest.raises(DataError, match="restate"):
+        lifecycle.close(engine, MONTH, config)
+
+    restated = lifecycle.restate(engine, MONTH, config)
+    assert (restated.header["version"], restated.header["supersedes_version"]) == (2, 1)
+    changes = json.loads(restated.header["diff"])
+    assert {c["sector_id"] for c in changes} >= {"CTI"}
+    assert sum(float(c["change"]) for c in changes if c["cost_type"] == "cpu") > 0  # the late day adds usage
+    history = store.versions(engine, MONTH)
+    assert list(history["status"]) == ["superseded", "closed"]
+    pd.testing.assert_frame_equal(lines_of(engine, 1), before)
+    assert not lifecycle.refresh(engine, MONTH, config).stale
+    with pytest.raises(DataError, match="nothing to restate"):
+        lifecycle.restate(engine, MONTH, config)
+
+
+def test_a_price_change_after_close_is_reported_not_applied(tiny_warehouse: tuple[Settings, sa.Engine]) -> None:
+    settings, engine = tiny_warehouse
+    config = settings.chargeback.cost_model
+    total = lifecycle.close(engine, MONTH, config).header["total_amount"]
+    lists = [p.model_copy(update={"markup_percent": Decimal("10")}) for p in config.price_lists]
+    dearer = config.model_copy(update={"price_lists": lists})
+    shown = lifecycle.refresh(engine, MONTH, dearer)
+    assert shown.stale and shown.header["total_amount"] == total
+    assert lifecycle.restate(engine, MONTH, dearer, reason="price correction").header["total_amount"] > total
+
+
+def test_restating_an_open_month_is_refused(tiny_warehouse: tuple[Settings, sa.Engine]) -> None:
+    settings, engine = tiny_warehouse
+    with pytest.raises(DataError, match="no closed statement"):
+        lifecycle.restate(engine, MONTH, settings.chargeback.cost_model)
+
+
+def test_results_for_the_cost_page_follow_the_statement(tiny_warehouse: tuple[Settings, sa.Engine]) -> None:
+    settings, engine = tiny_warehouse
+    config = settings.chargeback.cost_model
+    stored = lifecycle.refresh(engine, MONTH, config)
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(sa.select(chargeback_result).where(
+            chargeback_result.c.model == config.result_model, chargeback_result.c.month == MONTH)).mappings().all())
+    assert sum(rows["total_cost"]) == sum(stored.lines["amount"])
+    assert set(rows["sector_id"]) == set(stored.lines["sector_id"])
+
+
+# --------------------------------------------------------------------------- state sequences
+
+OPERATIONS = st.lists(st.sampled_from(["refresh", "close", "restate", "arrive", "withdraw"]), min_size=1,
+                      max_size=7)
+
+
+@pytest.fixture(scope="module")
+def sequence_warehouse(tiny_duckdb: tuple[Settings, sa.Engine]) -> Iterator[tuple[CostModelConfig, sa.Engine, list]]:
+    settings, engine = tiny_duckdb
+    late = hold_back(engine)
+    arrive(engine, late)
+    yield settings.chargeback.cost_model, engine, late
+
+
+def _reset(engine: sa.Engine, late: list[dict]) -> None:
+    with engine.begin() as conn:
+        for table in (chargeback_statement_line, chargeback_namespace_efficiency, chargeback_entitlement,
+                      chargeback_statement):
+            conn.execute(table.delete())
+    arrive(engine, late)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(OPERATIONS)
+def test_closed_versions_never_change(sequence_warehouse: tuple[CostModelConfig, sa.Engine, list],
+                                      operations: list[str]) -> None:
+    config, engine, late = sequence_warehouse
+    _reset(engine, late)
+    frozen: dict[int, pd.DataFrame] = {}
+    for op in operations:
+        try:
+            if op == "refresh":
+                lifecycle.refresh(engine, MONTH, config)
+            elif op == "close":
+                lifecycle.close(engine, MONTH, config)
+            elif op == "restate":
+                lifecycle.restate(engine, MONTH, config)
+            elif op == "arrive":
+                arrive(engine, late)
+            else:
+                with engine.begin() as conn:
+                    conn.execute(pod_usage_hourly.delete().where(LATE))
+        except DataError:
+            pass  # refusals are part of the contract: close of a changed month, restate of nothing
+        history = store.versions(engine, MONTH)
+        assert list(history["version"]) == list(range(1, len(history) + 1))
+        assert (history["status"] == "draft").sum() <= 1
+        assert (history["status"] == "closed").sum() <= 1
+        if (history["status"] == "closed").any():
+            assert history.iloc[-1]["status"] == "closed"  # nothing opens again after a close
+        for row in history.itertuples(index=False):
+            lines = lines_of(engine, row.version)
+            assert sum(lines["amount"]) == row.total_amount
+            if row.status in ("closed", "superseded"):
+                if row.version in frozen:
+                    pd.testing.assert_frame_equal(lines, frozen[row.version])
+                else:
+                    frozen[row.version] = lines
