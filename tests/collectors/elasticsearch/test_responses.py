@@ -58,8 +58,9 @@ class ScriptedClient:
 
 def composite_page(buckets: list[tuple[str, int, int, int, int, float]], after: dict | None) -> dict[str, Any]:
     volume: dict[str, Any] = {"buckets": [
-        {"key": {"namespace": ns, "hour": MS + h * HOUR_MS}, "doc_count": docs, "errors": {"doc_count": err},
-         "warnings": {"doc_count": warn}, "bytes": {"value": size}}
+        {"key": {"namespace": ns, "hour": MS + h * HOUR_MS}, "doc_count": docs, "bytes": {"value": size},
+         "levels": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": [
+             b for b in ({"key": "error", "doc_count": err}, {"key": "warning", "doc_count": warn}) if b["doc_count"]]}}
         for ns, h, docs, err, warn, size in buckets]}
     if after is not None:
         volume["after_key"] = after
@@ -93,7 +94,8 @@ def test_composite_pages_chain_after_key_and_parse_every_bucket() -> None:
     assert first["index"] == "app-c1-*,infra-c1-*" and first["ignore_unavailable"] is True
     assert first["query"]["bool"]["filter"][0]["range"]["@timestamp"] == {
         "gte": "2026-09-01T10:00:00.000Z", "lt": "2026-09-01T12:00:00.000Z", "format": "strict_date_optional_time"}
-    assert first["aggs"]["volume"]["aggs"]["errors"] == {"filter": {"terms": {"level": list(OPENSHIFT.error_levels)}}}
+    levels = first["aggs"]["volume"]["aggs"]["levels"]["terms"]
+    assert levels["field"] == "level" and levels["include"] == [*OPENSHIFT.error_levels, *OPENSHIFT.warning_levels]
 
 
 def test_auto_paging_keeps_composite_when_the_server_has_it() -> None:
@@ -175,9 +177,13 @@ def test_malformed_responses_name_what_is_wrong() -> None:
     with pytest.raises(DataError, match="response has no 'aggregations'"):
         parse_composite({"hits": {}}, OPENSHIFT, WINDOW)
     bad_count = composite_page([("alpha", 0, 1, 0, 0, 1.0)], None)
-    bad_count["aggregations"]["volume"]["buckets"][0]["errors"] = {"count": 1}
-    with pytest.raises(DataError, match=r"aggregations.volume.buckets\[0\].errors has no 'doc_count'"):
+    bad_count["aggregations"]["volume"]["buckets"][0]["levels"] = {"buckets": [{"key": "error", "count": 1}]}
+    with pytest.raises(DataError, match=r"aggregations.volume.buckets\[0\].levels.buckets\[0\] has no 'doc_count'"):
         parse_composite(bad_count, OPENSHIFT, WINDOW)
+    cut = composite_page([("alpha", 0, 1, 1, 0, 1.0)], None)
+    cut["aggregations"]["volume"]["buckets"][0]["levels"]["sum_other_doc_count"] = 4
+    with pytest.raises(DataError, match="left documents out"):
+        parse_composite(cut, OPENSHIFT, WINDOW)
     outside = composite_page([("alpha", 5, 1, 0, 0, 1.0)], None)
     with pytest.raises(DataError, match="not a whole hour in"):
         parse_composite(outside, OPENSHIFT, WINDOW)
