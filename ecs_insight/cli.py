@@ -301,5 +301,14 @@ def _register_collection_commands() -> None:
 _register_collection_commands()
 
 
+def _register_vsphere_commands() -> None:
+    from ecs_insight import vsphere_cli
+
+    vsphere_cli.register(app, _settings, emit)
+
+
+_register_vsphere_commands()
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()

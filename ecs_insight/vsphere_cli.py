@@ -1,0 +1,51 @@
+"""``ecs-insight vsphere nodes|hosts``: vSphere figures joined to OpenShift nodes, clusters and sectors."""
+
+# No ``from __future__ import annotations``: Typer reads the commands' annotations, which name
+# types imported inside ``register`` (cli.py imports this module while it is being defined).
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from common.windows import Window, floor_hour
+from ecs_insight import jobs
+from ecs_insight.settings import Settings
+
+
+def _window(start: datetime | None, end: datetime | None) -> Window:
+    stop = floor_hour(end) if end else floor_hour(datetime.now(UTC).replace(tzinfo=None))
+    return Window(floor_hour(start) if start else stop - timedelta(hours=24), stop)
+
+
+def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[..., None]) -> None:
+    """Add the ``vsphere`` command group to ``app`` (``load`` reads --config, ``emit`` prints frames)."""
+    from ecs_insight.cli import ConfigOption, OutputFormat
+
+    group = typer.Typer(help="vSphere figures joined to OpenShift nodes, clusters and sectors.",
+                        no_args_is_help=True)
+    app.add_typer(group, name="vsphere")
+    Start = Annotated[datetime | None, typer.Option(help="First hour (UTC); default: 24 hours before --end.")]
+    End = Annotated[datetime | None, typer.Option(help="End, exclusive (UTC); default: the current hour.")]
+    Source = Annotated[str | None, typer.Option(help="Only facts of this source (vsphere, synthetic).")]
+    Format = Annotated[OutputFormat, typer.Option("--format")]
+
+    @group.command("nodes")
+    def nodes(start: Start = None, end: End = None, source: Source = None, config: ConfigOption = None,
+              fmt: Format = OutputFormat.table) -> None:
+        """Per OpenShift node and hour: its VM's CPU, memory, ready time and its host's load."""
+        from warehouse.vsphere import node_vm_hourly
+
+        settings = load(config)
+        frame = node_vm_hourly(jobs.open_warehouse(settings), _window(start, end), source)
+        emit(frame, fmt, "OpenShift nodes on vSphere")
+
+    @group.command("hosts")
+    def hosts(start: Start = None, end: End = None, source: Source = None, config: ConfigOption = None,
+              fmt: Format = OutputFormat.table) -> None:
+        """Per vSphere host and hour: load, the contention its VMs see and the ECS clusters on it."""
+        from warehouse.vsphere import host_contention_hourly
+
+        settings = load(config)
+        frame = host_contention_hourly(jobs.open_warehouse(settings), _window(start, end), source)
+        emit(frame, fmt, "vSphere host contention")
