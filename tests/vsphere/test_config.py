@@ -69,3 +69,16 @@ def test_verification_off_only_when_insecure_is_acknowledged(tmp_path: Path) -> 
     path = write(tmp_path, [vcenter(verify_tls=False, insecure=True)])
     cfg = load_settings(path, environ={"VC01_PASSWORD": "x"}).sources.vsphere
     assert cfg is not None and not cfg.vcenters[0].verify_tls
+
+
+def test_the_example_config_is_valid(tmp_path: Path) -> None:
+    from ecs_insight.settings import PROJECT_ROOT
+
+    secret = tmp_path / "vcsa02"
+    secret.write_text("pw2", encoding="utf-8")
+    text = (PROJECT_ROOT / "config" / "vsphere.example.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "example.yaml"
+    path.write_text(text.replace("/run/secrets/vcsa02-password", str(secret)), encoding="utf-8")
+    cfg = load_settings(path, environ={"ECS_INSIGHT_VCSA01_PASSWORD": "pw1"}).sources.vsphere
+    assert cfg is not None and [v.name for v in cfg.vcenters] == ["vcsa01", "vcsa02"]
+    assert cfg.vcenters[1].password.get_secret_value() == "pw2"
