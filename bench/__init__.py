@@ -16,9 +16,10 @@ BenchResult = dict[str, Any]
 
 def _registry() -> dict[str, Callable[..., BenchResult]]:
     from bench.load import run as load
+    from bench.prometheus import run as collect_prometheus
     from bench.vsphere import run as collect_vsphere
 
-    return {"load": load, "collect-vsphere": collect_vsphere}
+    return {"load": load, "collect-prometheus": collect_prometheus, "collect-vsphere": collect_vsphere}
 
 
 def names() -> list[str]:

@@ -293,9 +293,10 @@ def bench(
 
 
 def _register_collection_commands() -> None:
-    from ecs_insight import collect_cli
+    from ecs_insight import collect_cli, import_cli
 
     collect_cli.register(app, _settings, emit)
+    import_cli.register(app, _settings, console)
 
 
 _register_collection_commands()

@@ -8,7 +8,6 @@ at a real server and production at a cluster's Prometheus or a Thanos Querier.
 from __future__ import annotations
 
 import logging
-import math
 import random
 import re
 import threading
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import numpy as np
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from requests.adapters import Retry
@@ -159,20 +159,20 @@ class QueryRunner:
         return f"{max(1, round(self.timeout_seconds * 1000))}ms"
 
     def _clean(self, result: Result, key: str) -> Result:
+        """Each series' ``values`` as a float array of shape (n, 2) (time, value), finite values only."""
         points = dropped = 0
         for series in result:
             if key == "value":
                 series["values"] = [series.pop("value")] if "value" in series else []
-            values = series.get("values", [])
-            good = [(float(t), float(v)) for t, v in values if math.isfinite(float(v))]
-            dropped += len(values) - len(good)
-            points += len(good)
-            series["values"] = good
+            values = np.asarray(series.get("values") or np.empty((0, 2)), dtype=float).reshape(-1, 2)
+            finite = np.isfinite(values[:, 1])
+            dropped += int((~finite).sum())
+            series["values"] = values[finite]
+            points += int(finite.sum())
         self.stats.add(series=len(result), points=points, dropped_points=dropped)
         if dropped:
             log.warning("%s: %d non-finite samples (NaN/Inf) dropped", self.url, dropped)
         return result
-
 
 def _unix(ts: datetime) -> float:
     return (ts - datetime(1970, 1, 1)).total_seconds()

@@ -39,22 +39,26 @@ _ROLE_RANK = {"master": 0, "control-plane": 0, "infra": 1, "worker": 2}
 def to_frame(query: Query, result: Result) -> pd.DataFrame:
     """Long frame of one query's answer: its key labels ('' when absent), ``hour`` (range grids) and ``value``."""
     keys = list(query.keys)
-    rows: list[tuple] = []
+    labels: list[tuple[str, ...]] = []
+    arrays: list[np.ndarray] = []
     for series in result:
-        metric = series.get("metric", {})
-        labels = tuple(metric.get(k, "") for k in keys)
-        if query.grid == "window":
-            if series["values"]:
-                rows.append((*labels, series["values"][-1][1]))
+        values = series["values"]
+        if not len(values):
             continue
-        offset = _OFFSET[query.grid]
-        rows.extend((*labels, t - offset, v) for t, v in series["values"])
+        metric = series.get("metric", {})
+        labels.append(tuple(metric.get(k, "") for k in keys))
+        arrays.append(values[-1:] if query.grid == "window" else values)
+    counts = np.array([len(a) for a in arrays], dtype=np.int64)
+    data = np.concatenate(arrays) if arrays else np.empty((0, 2))
+    # Object columns: pandas' default string dtype costs more to build and to group by here.
+    frame = pd.DataFrame({k: pd.Series(np.repeat(np.array([lab[i] for lab in labels], dtype=object), counts),
+                                       dtype=object) for i, k in enumerate(keys)})
+    frame["value"] = data[:, 1]
     if query.grid == "window":
-        return pd.DataFrame(rows, columns=[*keys, "value"])
-    frame = pd.DataFrame(rows, columns=[*keys, "_t", "value"])
-    frame["hour"] = _EPOCH + pd.to_timedelta(np.rint(frame["_t"].to_numpy(float)), unit="s")
-    frame["hour"] = frame["hour"].astype("datetime64[us]")
-    return frame.drop(columns="_t")
+        return frame
+    seconds = np.rint(data[:, 0]).astype(np.int64) - _OFFSET[query.grid]
+    frame["hour"] = pd.to_datetime(seconds, unit="s").astype("datetime64[us]")
+    return frame
 
 
 def namespace_label_sets(result: Result) -> dict[str, dict[str, str]]:
@@ -177,16 +181,13 @@ def pod_rows(containers: pd.DataFrame, pod_seconds: pd.Series, frames: dict[str,
     """pod_usage_hourly rows: the pod's containers summed, its seconds, node and workload."""
     pk = ["namespace", "pod", "hour"]
     # A pod limit exists only when every container has one (one unlimited container lifts the pod's).
-    sums = containers.groupby(pk).agg(
-        cpu_usage_core_seconds=("cpu_usage_core_seconds", "sum"),
-        cpu_request_core_seconds=("cpu_request_core_seconds", lambda s: s.sum(min_count=1)),
-        cpu_limit_core_seconds=("cpu_limit_core_seconds", _all_or_none),
-        memory_usage_byte_seconds=("memory_usage_byte_seconds", "sum"),
-        memory_request_byte_seconds=("memory_request_byte_seconds", lambda s: s.sum(min_count=1)),
-        memory_limit_byte_seconds=("memory_limit_byte_seconds", _all_or_none),
-        cpu_throttled_seconds=("cpu_throttled_seconds", lambda s: s.sum(min_count=1)),
-        oom_kills=("oom_kills", lambda s: s.sum(min_count=1)),
-    )
+    g = containers.groupby(pk)
+    sums = g[["cpu_usage_core_seconds", "memory_usage_byte_seconds"]].sum()
+    partial = g[["cpu_request_core_seconds", "memory_request_byte_seconds", "cpu_throttled_seconds",
+                 "oom_kills"]].sum(min_count=1)
+    limit_cols = ["cpu_limit_core_seconds", "memory_limit_byte_seconds"]
+    limits = g[limit_cols].sum(min_count=1).where(g[limit_cols].count().eq(g.size(), axis=0))
+    sums = pd.concat([sums, partial, limits], axis=1)
     seconds = pod_seconds[pod_seconds > 0]
     pods = sums.join(seconds, how="outer").reset_index()
     pods["pod_seconds"] = pods["pod_seconds"].fillna(0.0)
@@ -202,10 +203,6 @@ def pod_rows(containers: pd.DataFrame, pod_seconds: pd.Series, frames: dict[str,
     pods.insert(2, "cluster_id", cluster)
     pods["oom_kills"] = pods["oom_kills"].astype("Int64")
     return pods
-
-
-def _all_or_none(values: pd.Series) -> float:
-    return float(values.sum()) if values.notna().all() else np.nan
 
 
 def node_rows(frames: dict[str, pd.DataFrame], pods: pd.DataFrame, interval: float,

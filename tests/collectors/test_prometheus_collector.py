@@ -191,3 +191,14 @@ def test_a_url_per_cluster_gives_the_same_facts(collected: tuple[PrometheusColle
         a = frames_of(batches, table).sort_values(keys).reset_index(drop=True)
         b = frames_of(thanos_batches, table).sort_values(keys).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-12)
+
+
+def test_benchmark_runs_on_tiny_data() -> None:
+    """The benchmark on the tiny estate: its own Prometheus, the collector and the per-workload baseline."""
+    from bench import run_benchmark
+
+    result = run_benchmark("collect-prometheus", "tiny")
+    assert result["bench"] == "collect-prometheus" and result["pods"] > 0
+    assert result["queries"] == result["clusters"] * len(all_queries(peak_cpu=True))
+    assert result["baseline_queries"] == 5 * result["workloads"] > result["queries"]
+    assert result["seconds"] > 0 and result["baseline_seconds"] > 0

@@ -1,0 +1,211 @@
+"""Import of Cost Management Metrics Operator reports: history for shops that already run the operator.
+
+All or nothing: every file is read and checked before anything is yielded, so a malformed file
+stops the import with its file, line and column and nothing is loaded. The facts cover the span of
+the reports' hourly intervals; importing the same reports again replaces that span.
+
+Mapping to the warehouse (units are the same: core-seconds and byte-seconds per hour):
+- pod usage report -> pod_usage_hourly (the operator's memory usage is ``container_memory_usage_bytes``,
+  page cache included, so it may read above a working set); the pod's seconds are not in the report
+  and are taken as its node's seen seconds (``node_capacity_cpu_core_seconds / node_capacity_cpu_cores``),
+  at most an hour; throttling and OOM kills are unknown (NULL);
+- the same rows' node columns -> node_hourly (capacity; allocatable is not reported and is set to
+  capacity) and node rows; the node's role from ``node_role`` or the node labels report;
+- storage report -> pvc_hourly (a claim mounted by several pods appears once per pod: one row kept);
+- namespace labels report -> namespace rows with the Kubernetes label keys restored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from collectors.base import Batch
+from collectors.operator_reports.parse import Report, parse_labels, parse_report, read_sources
+from collectors.prometheus.frames import restore_labels
+from common.errors import DataError
+from common.windows import Window
+
+SOURCE = "operator"
+HOUR_S = 3600.0
+_ROLE_PREFIX = "label_node_role_kubernetes_io_"
+
+
+class OperatorReportsImport:
+    """Reports of one cluster: ``read`` checks them all, then ``collect`` yields their batches."""
+
+    source = SOURCE
+
+    def __init__(self, paths: Iterable[Path], cluster_id: str, label_keys: Iterable[str] = ()) -> None:
+        self.paths = [Path(p) for p in paths]
+        self.cluster_id = cluster_id
+        self.label_keys = list(label_keys)
+        self.reports: list[Report] = []
+
+    def read(self) -> list[Report]:
+        """Parse and check every report; the first problem raises DataError (file, line, column)."""
+        reports = [parse_report(name, text) for path in self.paths for name, text in read_sources(path)]
+        if not reports:
+            raise DataError("no report files (*.csv or the operator's .tar.gz) found",
+                            file=", ".join(map(str, self.paths)))
+        self.reports = reports
+        return reports
+
+    def _frames(self, kind: str) -> pd.DataFrame:
+        frames = [r.frame for r in self.reports if r.kind == kind and len(r.frame)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    @property
+    def window(self) -> Window:
+        """The hours the reports cover (their intervals floored to the hour)."""
+        starts = [r.frame["interval_start"] for r in self.reports if len(r.frame)]
+        if not starts:
+            raise DataError("the reports hold no rows", file=", ".join(map(str, self.paths)))
+        hours = pd.to_datetime(pd.concat(starts)).dt.floor("h")
+        return Window(hours.min().to_pydatetime(), hours.max().to_pydatetime() + timedelta(hours=1))
+
+    def collect(self, window: Window) -> Iterator[Batch]:
+        if not self.reports:
+            self.read()
+        cluster = self.cluster_id
+        pods = self._hourly(self._frames("pod"), window)
+        nodes_facts = self._node_facts(pods)
+        node_labels = self._frames("node_labels")
+        yield Batch("node", SOURCE, cluster, window, self._node_rows(nodes_facts, node_labels))
+        ns = self._frames("namespace_labels")
+        if len(ns):
+            yield Batch("namespace", SOURCE, cluster, window, self._namespace_rows(ns))
+        yield Batch("pod_usage_hourly", SOURCE, cluster, window, self._pod_rows(pods))
+        yield Batch("node_hourly", SOURCE, cluster, window, self._node_hourly(nodes_facts, node_labels, pods))
+        yield Batch("pvc_hourly", SOURCE, cluster, window, self._pvc_rows(self._hourly(self._frames("storage"),
+                                                                                         window)))
+
+    @staticmethod
+    def _hourly(frame: pd.DataFrame, window: Window) -> pd.DataFrame:
+        if frame.empty:
+            return frame
+        frame = frame.assign(hour=pd.to_datetime(frame["interval_start"]).dt.floor("h").astype("datetime64[us]"))
+        return frame[(frame["hour"] >= window.start) & (frame["hour"] < window.end)]
+
+    def _pod_rows(self, pods: pd.DataFrame) -> pd.DataFrame:
+        cols = ["hour", "source", "cluster_id", "namespace", "pod", "node", "pod_seconds", "cpu_usage_core_seconds",
+                "cpu_request_core_seconds", "cpu_limit_core_seconds", "memory_usage_byte_seconds",
+                "memory_request_byte_seconds", "memory_limit_byte_seconds"]
+        if pods.empty:
+            return pd.DataFrame(columns=cols)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            seen = pods["node_capacity_cpu_core_seconds"] / pods["node_capacity_cpu_cores"]
+        pods = pods.assign(_seconds=seen.where(np.isfinite(seen) & (seen > 0), HOUR_S).clip(upper=HOUR_S))
+        g = pods.groupby(["hour", "namespace", "pod"], sort=False)
+        sums = g[["pod_usage_cpu_core_seconds", "pod_request_cpu_core_seconds", "pod_usage_memory_byte_seconds",
+                  "pod_request_memory_byte_seconds"]].sum()
+        limits = g[["pod_limit_cpu_core_seconds", "pod_limit_memory_byte_seconds"]].sum(min_count=1)
+        first = g[["node", "_seconds"]].agg({"node": "first", "_seconds": "max"})
+        out = pd.concat([sums, limits, first], axis=1).reset_index()
+        return pd.DataFrame({
+            "hour": out["hour"], "source": SOURCE, "cluster_id": self.cluster_id, "namespace": out["namespace"],
+            "pod": out["pod"], "node": out["node"].replace("", None), "pod_seconds": out["_seconds"],
+            "cpu_usage_core_seconds": out["pod_usage_cpu_core_seconds"],
+            "cpu_request_core_seconds": out["pod_request_cpu_core_seconds"],
+            "cpu_limit_core_seconds": out["pod_limit_cpu_core_seconds"],
+            "memory_usage_byte_seconds": out["pod_usage_memory_byte_seconds"],
+            "memory_request_byte_seconds": out["pod_request_memory_byte_seconds"],
+            "memory_limit_byte_seconds": out["pod_limit_memory_byte_seconds"],
+        })
+
+    @staticmethod
+    def _node_facts(pods: pd.DataFrame) -> pd.DataFrame:
+        cols = ["hour", "node", "node_capacity_cpu_cores", "node_capacity_cpu_core_seconds",
+                "node_capacity_memory_bytes", "node_capacity_memory_byte_seconds"]
+        if pods.empty:
+            return pd.DataFrame(columns=[*cols, "node_role"])
+        keep = cols + (["node_role"] if "node_role" in pods else [])
+        f = pods[pods["node"] != ""][keep].groupby(["hour", "node"], sort=False).max().reset_index()
+        return f if "node_role" in f else f.assign(node_role="")
+
+    @staticmethod
+    def _roles(node_labels: pd.DataFrame) -> dict[str, str]:
+        roles: dict[str, str] = {}
+        for node, raw in zip(node_labels.get("node", []), node_labels.get("node_labels", []), strict=True):
+            found = [k.removeprefix(_ROLE_PREFIX) for k in parse_labels(raw) if k.startswith(_ROLE_PREFIX)]
+            for role in ("master", "control_plane", "infra", "worker"):
+                if role in found:
+                    roles[node] = "master" if role == "control_plane" else role
+                    break
+        return roles
+
+    def _node_hourly(self, facts: pd.DataFrame, node_labels: pd.DataFrame, pods: pd.DataFrame) -> pd.DataFrame:
+        if facts.empty:
+            return pd.DataFrame(columns=["hour", "source", "cluster_id", "node", "node_seconds",
+                                         "cpu_capacity_core_seconds", "cpu_allocatable_core_seconds",
+                                         "memory_capacity_byte_seconds", "memory_allocatable_byte_seconds"])
+        roles = self._roles(node_labels)
+        usage = pods.groupby(["hour", "node"])[["pod_usage_cpu_core_seconds", "pod_usage_memory_byte_seconds"]].sum()
+        f = facts.merge(usage.reset_index(), on=["hour", "node"], how="left")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            secs = f["node_capacity_cpu_core_seconds"] / f["node_capacity_cpu_cores"]
+        secs = secs.where(np.isfinite(secs) & (secs > 0), HOUR_S).clip(upper=HOUR_S)
+        role = f["node_role"].replace("", None).fillna(f["node"].map(roles))
+        return pd.DataFrame({
+            "hour": f["hour"], "source": SOURCE, "cluster_id": self.cluster_id, "node": f["node"], "role": role,
+            "node_seconds": secs,
+            "cpu_capacity_core_seconds": f["node_capacity_cpu_core_seconds"],
+            "cpu_allocatable_core_seconds": f["node_capacity_cpu_core_seconds"],
+            "memory_capacity_byte_seconds": f["node_capacity_memory_byte_seconds"],
+            "memory_allocatable_byte_seconds": f["node_capacity_memory_byte_seconds"],
+            "cpu_usage_core_seconds": f["pod_usage_cpu_core_seconds"].fillna(0.0),
+            "memory_usage_byte_seconds": f["pod_usage_memory_byte_seconds"].fillna(0.0),
+        })
+
+    def _node_rows(self, facts: pd.DataFrame, node_labels: pd.DataFrame) -> pd.DataFrame:
+        roles = self._roles(node_labels)
+        latest = facts.sort_values("hour").drop_duplicates("node", keep="last").set_index("node") if len(facts) \
+            else pd.DataFrame()
+        zones: dict[str, str] = {}
+        for node, raw in zip(node_labels.get("node", []), node_labels.get("node_labels", []), strict=True):
+            zone = parse_labels(raw).get("label_topology_kubernetes_io_zone")
+            if zone:
+                zones[node] = zone
+        names = sorted(set(latest.index) | set(roles) | set(zones))
+        def pick(col: str, n: str) -> float | None:
+            return float(latest.at[n, col]) if n in latest.index else None
+        return pd.DataFrame({
+            "cluster_id": self.cluster_id, "node": names,
+            "role": [(latest.at[n, "node_role"] if n in latest.index and latest.at[n, "node_role"] else None)
+                     or roles.get(n, "worker") for n in names],
+            "zone": [zones.get(n) for n in names],
+            "cpu_cores": [pick("node_capacity_cpu_cores", n) for n in names],
+            "memory_bytes": pd.array([None if pick("node_capacity_memory_bytes", n) is None
+                                      else round(pick("node_capacity_memory_bytes", n)) for n in names],
+                                     dtype="Int64"),
+        })
+
+    def _namespace_rows(self, ns: pd.DataFrame) -> pd.DataFrame:
+        latest = ns.assign(_t=pd.to_datetime(ns["interval_start"])).sort_values("_t").drop_duplicates(
+            "namespace", keep="last")
+        return pd.DataFrame({
+            "cluster_id": self.cluster_id, "namespace": latest["namespace"].to_numpy(),
+            "labels": [json.dumps(restore_labels(parse_labels(raw), self.label_keys), sort_keys=True)
+                       for raw in latest["namespace_labels"]],
+            "is_platform": False,
+        })
+
+    def _pvc_rows(self, storage: pd.DataFrame) -> pd.DataFrame:
+        cols = ["hour", "source", "cluster_id", "namespace", "pvc", "persistent_volume", "storage_class",
+                "capacity_byte_seconds", "request_byte_seconds", "usage_byte_seconds"]
+        if storage.empty:
+            return pd.DataFrame(columns=cols)
+        f = storage.drop_duplicates(["hour", "namespace", "persistentvolumeclaim"], keep="first")
+        return pd.DataFrame({
+            "hour": f["hour"], "source": SOURCE, "cluster_id": self.cluster_id, "namespace": f["namespace"],
+            "pvc": f["persistentvolumeclaim"], "persistent_volume": f["persistentvolume"].replace("", None),
+            "storage_class": f["storageclass"].replace("", None),
+            "capacity_byte_seconds": f["persistentvolumeclaim_capacity_byte_seconds"],
+            "request_byte_seconds": f["volume_request_storage_byte_seconds"],
+            "usage_byte_seconds": f["persistentvolumeclaim_usage_byte_seconds"],
+        })

@@ -1,0 +1,59 @@
+"""``ecs-insight import operator-reports PATH --cluster ID``: history from the Cost Management
+Metrics Operator's reports, all or nothing."""
+
+# No ``from __future__ import annotations``: Typer reads the command's annotations, which name types
+# imported inside ``register``.
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from collectors.operator_reports import OperatorReportsImport
+from collectors.prometheus.config import DEFAULT_LABEL_KEYS
+from common.errors import InsightError
+from ecs_insight import jobs
+from ecs_insight.settings import Settings
+
+
+def import_operator_reports(settings: Settings, paths: list[Path], cluster_id: str) -> jobs.LoadReport:
+    """Check every report, then load them as one collection of ``cluster_id`` (DataError before any load)."""
+    m = settings.mapping
+    keys = [*DEFAULT_LABEL_KEYS, m.sector_label, m.application_label, m.cost_centre_label]
+    reports = OperatorReportsImport(paths, cluster_id, label_keys=keys)
+    reports.read()
+    window = reports.window
+    engine = jobs.open_warehouse(settings)
+    report = jobs.collect_window(engine, reports, window, settings.mapping)
+    report.window = window
+    return report
+
+
+def register(app: typer.Typer, load: Callable[[Any], Settings], console: Console) -> None:
+    from ecs_insight.cli import ConfigOption
+
+    import_app = typer.Typer(help="Import history from other tools.", no_args_is_help=True)
+    app.add_typer(import_app, name="import")
+
+    @import_app.command("operator-reports")
+    def operator_reports(
+        paths: Annotated[list[Path], typer.Argument(
+            help="Report CSV files, directories of them, or the operator's .tar.gz upload packages.")],
+        cluster: Annotated[str, typer.Option("--cluster", help="Warehouse cluster id the reports belong to.")],
+        config: ConfigOption = None,
+    ) -> None:
+        """Load Cost Management Metrics Operator reports (pod, storage, node and namespace labels)."""
+        settings = load(config)
+        try:
+            report = import_operator_reports(settings, paths, cluster)
+        except InsightError as exc:
+            console.print(f"[red]error:[/red] {exc}; nothing was loaded", highlight=False)
+            raise typer.Exit(1) from None
+        assert report.window is not None
+        console.print(f"{cluster}: {report.rows:,} rows loaded for [{report.window.start}, {report.window.end})")
+        for failure in report.failures:
+            console.print(f"[yellow]failed:[/yellow] {failure}", highlight=False)
+        if report.failures:
+            raise typer.Exit(1)
+

@@ -1,0 +1,89 @@
+"""The simulated estate written as Cost Management Metrics Operator CSV reports (for import tests)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from collectors.prometheus.frames import sanitize
+from tests.collectors.conftest import EstateSlice
+
+_COMMON = ["report_period_start", "report_period_end", "interval_start", "interval_end"]
+
+
+def go_time(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+
+
+def _times(hour: datetime, period: tuple[datetime, datetime]) -> list[str]:
+    return [go_time(period[0]), go_time(period[1]), go_time(hour), go_time(hour + timedelta(seconds=3599))]
+
+
+def _labels(mapping: dict[str, str]) -> str:
+    return "|".join(f"{sanitize(k)}:{v}" for k, v in sorted(mapping.items()))
+
+
+def write_reports(s: EstateSlice, cluster: str, out: Path) -> dict[str, Path]:
+    """Pod, storage, node-labels and namespace-labels reports of ``cluster`` over the slice's window."""
+    out.mkdir(parents=True, exist_ok=True)
+    period = (s.window.start.replace(day=1, hour=0), s.window.end)
+    pods = s.facts("pod_usage_hourly")
+    pods = pods[pods["cluster_id"] == cluster]
+    nodes = s.facts("node_hourly").set_index(["node", "hour"])
+    paths = {kind: out / f"{cluster}-{kind}.csv" for kind in ("pod", "storage", "node_labels", "namespace_labels")}
+    with paths["pod"].open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*_COMMON, "node", "namespace", "pod", "pod_usage_cpu_core_seconds", "pod_request_cpu_core_seconds",
+                    "pod_limit_cpu_core_seconds", "pod_usage_memory_byte_seconds", "pod_request_memory_byte_seconds",
+                    "pod_limit_memory_byte_seconds", "node_capacity_cpu_cores", "node_capacity_cpu_core_seconds",
+                    "node_capacity_memory_bytes", "node_capacity_memory_byte_seconds", "node_role", "resource_id",
+                    "pod_labels"])
+        for r in pods.itertuples(index=False):
+            n = nodes.loc[(r.node, r.hour)]
+            w.writerow([*_times(r.hour, period), r.node, r.namespace, r.pod, _f(r.cpu_usage_core_seconds),
+                        _f(r.cpu_request_core_seconds), _num(r.cpu_limit_core_seconds),
+                        _f(r.memory_usage_byte_seconds), _f(r.memory_request_byte_seconds),
+                        _num(r.memory_limit_byte_seconds), _f(n.cpu_capacity_core_seconds / n.node_seconds),
+                        _f(n.cpu_capacity_core_seconds), _f(n.memory_capacity_byte_seconds / n.node_seconds),
+                        _f(n.memory_capacity_byte_seconds), n.role, f"vsphere://{r.node}",
+                        _labels({"app": str(r.workload)})])
+    pvc = s.facts("pvc_hourly")
+    pvc = pvc[pvc["cluster_id"] == cluster]
+    with paths["storage"].open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*_COMMON, "namespace", "pod", "persistentvolumeclaim", "persistentvolume", "storageclass",
+                    "persistentvolumeclaim_capacity_bytes", "persistentvolumeclaim_capacity_byte_seconds",
+                    "volume_request_storage_byte_seconds", "persistentvolumeclaim_usage_byte_seconds",
+                    "persistentvolume_labels", "persistentvolumeclaim_labels"])
+        for r in pvc.itertuples(index=False):
+            w.writerow([*_times(r.hour, period), r.namespace, "", r.pvc, r.persistent_volume, r.storage_class,
+                        _f(r.capacity_byte_seconds / 3600), _f(r.capacity_byte_seconds),
+                        _f(r.request_byte_seconds), _f(r.usage_byte_seconds), "", ""])
+    dim_nodes = s.dimension("node")
+    dim_nodes = dim_nodes[dim_nodes["cluster_id"] == cluster]
+    with paths["node_labels"].open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*_COMMON, "node", "node_labels"])
+        for r in dim_nodes.itertuples(index=False):
+            labels = {f"node-role.kubernetes.io/{r.role}": "", "topology.kubernetes.io/zone": r.zone}
+            w.writerow([*_times(s.window.start, period), r.node, _labels(labels)])
+    ns = s.dimension("namespace")
+    ns = ns[ns["cluster_id"] == cluster]
+    with paths["namespace_labels"].open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*_COMMON, "namespace", "namespace_labels"])
+        for r in ns.itertuples(index=False):
+            w.writerow([*_times(s.window.start, period), r.namespace, _labels(json.loads(r.labels))])
+    return paths
+
+
+def _num(value: float) -> str:
+    return "" if pd.isna(value) else _f(value)
+
+
+def _f(value: float) -> str:
+    return repr(float(value))
