@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs (real PostgreSQL, Prometheus, Go + govmomi for
-# the vSphere simulator, Chromium + chromedriver for browser tests, poppler for PDF checks).
+# the vSphere simulator, Chromium + chromedriver for browser tests, poppler for PDF checks,
+# openssl for the test CA of TLS tests).
 # Idempotent: when every package is already installed it does not touch apt at all.
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
@@ -13,6 +14,7 @@ PACKAGES=(
     chromium
     chromium-driver
     poppler-utils
+    openssl
 )
 
 missing=()
