@@ -159,3 +159,18 @@ def test_a_fault_answer_is_raised_as_the_vmodl_fault(vcsim: VcsimServer) -> None
         assert content.about.apiType == "VirtualCenter"
     finally:
         session.close()
+
+
+def test_real_time_samples_roll_up_to_the_same_hourly_rows(vcsim: VcsimServer) -> None:
+    hour = Window(T0, T0 + timedelta(hours=1))
+    collector = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a"), interval_seconds=20), clock=clock)
+    tables = by_table(list(collector.collect(hour)))
+    stats = collector.stats["vc-a"]
+    assert stats.interval == 20
+    assert len(tables["vsphere_vm_hourly"]) == vcsim.vms and len(tables["vsphere_host_hourly"]) == vcsim.hosts
+    assert len(tables["datastore_hourly"]) == vcsim.datastores  # datastores keep 30-minute samples only
+    # 180 twenty-second samples per counter and hour: ready time sums them.
+    vms = tables["vsphere_vm_hourly"].merge(tables["vsphere_vm"][["vm_uuid", "num_cpu"]], on="vm_uuid")
+    assert (vms["cpu_ready_ms"] <= 3_600_000 * vms["num_cpu"]).all()
+    host_and_vm_samples = stats.samples - vcsim.datastores * 2 * 2
+    assert host_and_vm_samples == 180 * (vcsim.hosts * 4 + vcsim.vms * 5)
