@@ -116,7 +116,9 @@ class ElasticsearchCollector:
 
     def _terms(self, cluster: ClusterIndices, chunk: Window) -> list[VolumeRow]:
         index = self.config.indices(cluster)
-        per_page = max(1, min(self.config.page_size, self.config.max_buckets // max(1, chunk.hours())))
+        # Buckets of one page: namespaces x hours x (the hour + its counted level values).
+        per_hour = 1 + len(self.fields.error_levels) + len(self.fields.warning_levels)
+        per_page = max(1, min(self.config.page_size, self.config.max_buckets // (max(1, chunk.hours()) * per_hour)))
         rows: list[VolumeRow] = []
         after: str | None = None
         for _ in range(MAX_PAGES):

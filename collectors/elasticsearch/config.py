@@ -182,8 +182,8 @@ class ElasticsearchSourceConfig(BaseModel):
                            description="Buckets per composite page (namespace-hours), or namespaces per terms page.")
     max_buckets: int = Field(
         default=10_000, ge=100, le=65_536,
-        description="Most buckets one terms page may return (namespaces x hours); stay under the cluster's "
-        "search.max_buckets.")
+        description="Most buckets one terms page may return (namespaces x hours x counted level values); stay "
+        "under the cluster's search.max_buckets.")
     paging: Literal["auto", "composite", "terms"] = Field(
         default="auto",
         description="How namespaces are paged: 'composite' (composite aggregation with after_key), 'terms' "
