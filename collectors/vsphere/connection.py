@@ -10,13 +10,16 @@ import contextlib
 import http.client
 import socket
 import ssl
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyVim.connect import Disconnect, SmartConnect
+from pyVim.connect import Connect as LoginConnect
+from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
+from pyVmomi.VmomiSupport import GetServiceVersions, versionIdMap
 
 from collectors.vsphere.config import VCenterConfig
 from common.errors import InsightError, PermanentError, TransientError
@@ -82,11 +85,39 @@ def count_calls(stub: Any) -> CallCounter:
     return counter
 
 
+def api_version(vc: VCenterConfig, context: ssl.SSLContext, timeout_seconds: float) -> str:
+    """The newest vim25 API version both pyvmomi and the vCenter speak, from its vimServiceVersions.xml.
+
+    pyvmomi's SmartConnect asks for that document without a timeout, so a vCenter that accepts
+    connections but never answers would hang the collector; this request has one.
+    """
+    conn = http.client.HTTPSConnection(vc.host, vc.port, context=context, timeout=timeout_seconds)
+    try:
+        conn.request("GET", "/sdk/vimServiceVersions.xml")
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise TransientError(f"vimServiceVersions.xml answered HTTP {resp.status}", vcenter=vc.name)
+    supported: set[str] = set()
+    for namespace in ET.fromstring(body).findall("namespace"):
+        if namespace.findtext("name") in (None, "urn:vim25"):
+            supported.add(namespace.findtext("version") or "")
+            supported.update(v.text or "" for v in namespace.findall("priorVersions/version"))
+    for version in GetServiceVersions("vim25"):  # newest first
+        if versionIdMap.get(version) in supported:
+            return version
+    raise PermanentError(f"no vSphere API version in common (server offers {sorted(supported)})", vcenter=vc.name)
+
+
 def connect(vc: VCenterConfig, timeout_seconds: float) -> VCenterSession:
     """Log in to ``vc``; TransientError when it cannot be reached, PermanentError when it refuses us."""
     try:
-        si = SmartConnect(host=vc.host, port=vc.port, user=vc.username, pwd=vc.password.get_secret_value(),
-                          sslContext=ssl_context(vc), httpConnectionTimeout=timeout_seconds)
+        context = ssl_context(vc)
+        si = LoginConnect(host=vc.host, port=vc.port, user=vc.username, pwd=vc.password.get_secret_value(),
+                          adapter="SOAP", version=api_version(vc, context, timeout_seconds), sslContext=context,
+                          httpConnectionTimeout=timeout_seconds)
     except Exception as exc:
         raise as_insight_error(exc, vc.name) from None
     counter = count_calls(si._stub)

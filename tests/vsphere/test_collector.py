@@ -15,6 +15,7 @@ import pytest
 
 from collectors.base import Batch, ScopeFailure
 from collectors.vsphere.collector import VSphereCollector
+from collectors.vsphere.config import VCenterConfig
 from collectors.vsphere.connection import connect
 from common.errors import PermanentError
 from common.windows import Window
@@ -174,3 +175,24 @@ def test_real_time_samples_roll_up_to_the_same_hourly_rows(vcsim: VcsimServer) -
     assert (vms["cpu_ready_ms"] <= 3_600_000 * vms["num_cpu"]).all()
     host_and_vm_samples = stats.samples - vcsim.datastores * 2 * 2
     assert host_and_vm_samples == 180 * (vcsim.hosts * 4 + vcsim.vms * 5)
+
+
+def test_a_hung_vcenter_times_out_and_the_next_one_is_collected(vcsim: VcsimServer) -> None:
+    import socket
+    import time
+
+    from pydantic import SecretStr
+
+    with socket.create_server(("127.0.0.1", 0)) as hung:  # accepts TCP connections, never answers
+        port = hung.getsockname()[1]
+        silent = VCenterConfig(name="vc-hung", host="127.0.0.1", port=port, username="u", password=SecretStr("p"))
+        collector = VSphereCollector(config_of(silent, vcenter_of(vcsim, name="vc-a"), timeout_seconds=1),
+                                     clock=clock)
+        started = time.monotonic()
+        out = list(collector.collect(WINDOW))
+        elapsed = time.monotonic() - started
+    failure = out[0]
+    assert isinstance(failure, ScopeFailure) and failure.scope == "vc-hung"
+    assert failure.error.transient and "unreachable" in str(failure.error)
+    assert {b.scope for b in out[1:]} == {"vc-a"}
+    assert elapsed < 15
