@@ -1,4 +1,4 @@
-"""``ecs-insight vsphere nodes|hosts``: vSphere figures joined to OpenShift nodes, clusters and sectors."""
+"""``ecs-insight vsphere nodes|hosts|clusters``: vSphere figures joined to OpenShift nodes, clusters, sectors."""
 
 # No ``from __future__ import annotations``: Typer reads the commands' annotations, which name
 # types imported inside ``register`` (cli.py imports this module while it is being defined).
@@ -49,3 +49,10 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
         settings = load(config)
         frame = host_contention_hourly(jobs.open_warehouse(settings), _window(start, end), source)
         emit(frame, fmt, "vSphere host contention")
+
+    @group.command("clusters")
+    def clusters(config: ConfigOption = None, fmt: Format = OutputFormat.table) -> None:
+        """Which ECS clusters and sectors run on each vSphere cluster, and whether that is where they belong."""
+        from warehouse.vsphere import vsphere_cluster_tenancy
+
+        emit(vsphere_cluster_tenancy(jobs.open_warehouse(load(config))), fmt, "ECS clusters on vSphere clusters")

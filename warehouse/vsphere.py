@@ -105,3 +105,31 @@ def host_contention_hourly(bind: sa.Engine | sa.Connection, window: Window,
         query = query.where(h.source == source)
     with connection(bind) as conn:
         return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+
+
+def vsphere_cluster_tenancy(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
+    """Which ECS clusters and sectors run on each vSphere cluster, as the inventory shows it.
+
+    One row per (vcenter, vsphere_cluster, cluster_id): the owning sector, the cluster's node VMs
+    there with their vCPUs and memory, and whether the cluster table declares that vSphere cluster
+    (``declared`` false flags a node placed where the cluster is not supposed to run).
+    """
+    v, c = vsphere_vm.c, cluster.c
+    query = (
+        sa.select(
+            v.vcenter, v.vsphere_cluster, v.cluster_id, c.owner_sector_id.label("sector_id"), c.vsphere_cluster
+            .label("declared_vsphere_clusters"),
+            sa.func.count().label("nodes"), sa.func.sum(v.num_cpu).label("vcpus"),
+            sa.func.sum(v.memory_bytes).label("memory_bytes"),
+        )
+        .select_from(vsphere_vm.outerjoin(cluster, c.cluster_id == v.cluster_id))
+        .where(v.node.is_not(None))
+        .group_by(v.vcenter, v.vsphere_cluster, v.cluster_id, c.owner_sector_id, c.vsphere_cluster)
+        .order_by(v.vcenter, v.vsphere_cluster, v.cluster_id)
+    )
+    with connection(bind) as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+    declared = frame.pop("declared_vsphere_clusters")
+    frame["declared"] = [isinstance(d, str) and isinstance(vc, str) and vc in d.split(",")
+                         for d, vc in zip(declared, frame["vsphere_cluster"], strict=True)]
+    return frame

@@ -52,6 +52,8 @@ def test_collect_list_runs_and_read_hosts(tmp_path: Path, vcsim: VcsimServer) ->
 
     nodes = run(["vsphere", "nodes", *window, "--format", "json"], config, vcsim.password)
     assert nodes.returncode == 0 and json.loads(nodes.stdout) == []  # no OpenShift nodes loaded here
+    clusters = run(["vsphere", "clusters", "--format", "csv"], config, vcsim.password)
+    assert clusters.returncode == 0 and clusters.stdout.startswith("vcenter,vsphere_cluster,cluster_id")
 
     refused = run(["collect", "vsphere", *window], config, "wrong")
     assert refused.returncode == 1 and "login refused" in refused.stderr

@@ -87,3 +87,21 @@ def test_host_contention_sums_the_hosts_vms(loaded: tuple[sa.Engine, Window], es
     np.testing.assert_allclose(busy["demand_over_usage"], want["demand"] / want["usage"], rtol=1e-9)
     assert (busy["demand_over_usage"] >= 1).all()  # the estate's VMs always want a little more than they get
     assert set(got.index) - set(busy.index) == set(got.index) - set(per_host.index)  # idle hosts kept, zero VMs
+
+
+def test_vsphere_cluster_tenancy_matches_where_clusters_are_declared(loaded: tuple[sa.Engine, Window],
+                                                                      estate: SyntheticEstate) -> None:
+    from warehouse.vsphere import vsphere_cluster_tenancy
+
+    engine, _ = loaded
+    out = vsphere_cluster_tenancy(engine)
+    dims = estate.dimensions()
+    nodes_vm = dims["vsphere_vm"].dropna(subset=["node"])
+    assert out["nodes"].sum() == len(dims["node"]) and out["declared"].all()
+    expected = nodes_vm.groupby(["vcenter", "vsphere_cluster", "cluster_id"]).agg(
+        nodes=("node", "size"), vcpus=("num_cpu", "sum"))
+    got = out.set_index(["vcenter", "vsphere_cluster", "cluster_id"])
+    assert sorted(got.index) == sorted(expected.index)
+    assert (got.loc[expected.index, "vcpus"] == expected["vcpus"]).all()
+    owners = dict(zip(dims["cluster"]["cluster_id"], dims["cluster"]["owner_sector_id"], strict=True))
+    assert (out["sector_id"].fillna("-") == out["cluster_id"].map(owners).fillna("-")).all()
