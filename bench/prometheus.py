@@ -2,24 +2,25 @@
 
 The simulated estate's clusters are backfilled into one Prometheus (a cluster label on every series,
 as a Thanos Querier shows them). Measured: the collector's fixed query set per cluster and chunk.
-Baseline, same process, same server and window: the per-workload pattern of rightsizing tools, a
-query set per workload (CPU increase, working set, requests, limits, running samples, each selecting
-the workload's pods by name), with the same concurrency and retries.
+Baseline, same process, same server and window: the per-workload pattern of rightsizing tools, the
+same per-container and per-pod queries sent once per workload (selecting its pods by name), the same
+reduction, and the same concurrency and retries. Both must give identical facts.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from bench.prometheus_server import Server, backfill, require_binaries
-from collectors.prometheus import PrometheusCollector, PrometheusSourceConfig, QueryRunner, QueryStats, connect
-from collectors.prometheus.config import Endpoint
-from collectors.prometheus.queries import CONTAINERS
+from collectors.base import Batch
+from collectors.prometheus import PrometheusCollector, PrometheusSourceConfig
 from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.openmetrics import write_estate_openmetrics
 from common.windows import Window
@@ -29,31 +30,30 @@ SHAPES = {"tiny": (2, 60), "demo": (6, 300), "enterprise": (6, 300)}
 OFFSET_HOURS = 24 * 7 + 10  # a weekday morning of the second week
 CONCURRENCY = 4
 
-_PER_WORKLOAD = (
-    "sum by (pod, container) (increase(container_cpu_usage_seconds_total{{{s},{c}}}[1h]))",
-    "sum by (pod, container) (sum_over_time(container_memory_working_set_bytes{{{s},{c}}}[3599s]))",
-    'max by (pod, container, resource) (avg_over_time(kube_pod_container_resource_requests{{{s}}}[3599s]))',
-    'max by (pod, container, resource) (avg_over_time(kube_pod_container_resource_limits{{{s}}}[3599s]))',
-    'sum by (pod) (sum_over_time(kube_pod_status_phase{{{s},phase="Running"}}[3599s]))',
-)
 
 
-def _baseline(url: str, workloads: list[tuple[str, str, str]], window: Window) -> tuple[float, QueryStats]:
-    stats = QueryStats()
-    runner = QueryRunner(connect(Endpoint(url=url), 120), url, timeout_seconds=120, retries=4, backoff_seconds=1,
-                         stats=stats)
+def _workload_matchers(estate: SyntheticEstate, window: Window) -> dict[str, list[dict[str, str]]]:
+    """Per cluster, one matcher set per workload selecting its pods by exact name (as a per-workload
+    tool does after listing the workload's pods)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for batch in estate.collect(window, tables=["pod_usage_hourly"]):
+        pods = batch.frame.drop_duplicates(["namespace", "workload", "pod"])
+        for (ns, _), group in pods.groupby(["namespace", "workload"]):
+            names = "|".join(re.escape(p) for p in sorted(group["pod"]))
+            out.setdefault(batch.scope, []).append({"namespace": ns, "pod=~": names})
+    return out
 
-    def one(item: tuple[str, str, str], template: str) -> int:
-        cluster, ns, name = item
-        sel = f'cluster="{cluster}",namespace="{ns}",pod=~"{name}-.*"'
-        start = window.start + timedelta(seconds=3599 if "3599s" in template else 3600)
-        return len(runner.range(template.format(s=sel, c=CONTAINERS), start, start + window.duration - timedelta(
-            hours=1), 3600))
 
+def _timed(collector: PrometheusCollector, window: Window) -> tuple[float, dict[str, pd.DataFrame]]:
     started = time.perf_counter()
-    with ThreadPoolExecutor(CONCURRENCY) as pool:
-        list(pool.map(lambda args: one(*args), [(w, t) for w in workloads for t in _PER_WORKLOAD]))
-    return time.perf_counter() - started, stats
+    batches = [b for b in collector.collect(window) if isinstance(b, Batch)]
+    seconds = time.perf_counter() - started
+    facts = {}
+    for table in ("pod_usage_hourly", "container_usage_hourly", "node_hourly", "pvc_hourly"):
+        frames = [b.frame for b in batches if b.table == table]
+        keys = [c for c in ("cluster_id", "namespace", "pod", "container", "node", "pvc", "hour") if c in frames[0]]
+        facts[table] = pd.concat(frames, ignore_index=True).sort_values(keys).reset_index(drop=True)
+    return seconds, facts
 
 
 def run(profile: str = "demo", **_: Any) -> dict[str, Any]:
@@ -77,28 +77,31 @@ def run(profile: str = "demo", **_: Any) -> dict[str, Any]:
             cfg = PrometheusSourceConfig(thanos={"url": server.url, "clusters": clusters}, scrape_interval_seconds=step,
                                          concurrency=CONCURRENCY)
             collector = PrometheusCollector(cfg)
-            t0 = time.perf_counter()
-            batches = list(collector.collect(window))
-            seconds = time.perf_counter() - t0
-            pods = sum(len(b.frame) for b in batches if getattr(b, "table", "") == "pod_usage_hourly")
-            workloads = list(zip(dims["workload"]["cluster_id"], dims["workload"]["namespace"],
-                                 dims["workload"]["workload"], strict=True))
-            base_seconds, base = _baseline(server.url, workloads, window)
+            seconds, facts = _timed(collector, window)
+            split = _workload_matchers(estate, window)
+            baseline = PrometheusCollector(cfg, per_workload=lambda cluster: split.get(cluster, []))
+            base_seconds, base_facts = _timed(baseline, window)
         finally:
             server.stop()
+    # Both patterns must collect the same facts, or the comparison means nothing.
+    for table, frame in facts.items():
+        pd.testing.assert_frame_equal(frame, base_facts[table], check_dtype=False, rtol=1e-9)
+    pods = len(facts["pod_usage_hourly"])
+    workloads = sum(len(v) for v in split.values())
     cluster_days = len(clusters) * hours / 24
+    stats, base = collector.stats, baseline.stats
     return {
         "bench": "collect-prometheus", "profile": profile, "seconds": round(seconds, 3),
-        "baseline": "per-workload query set (5 range queries per workload), same server, window and concurrency",
+        "baseline": "the same facts with the per-pod queries sent once per workload (its pods by name), "
+                    "same server, window and concurrency",
         "baseline_seconds": round(base_seconds, 3),
-        "clusters": len(clusters), "hours": hours, "step_seconds": step, "workloads": len(workloads),
+        "clusters": len(clusters), "hours": hours, "step_seconds": step, "workloads": workloads,
         "pods": round(pods / hours), "pod_hours": pods,
         "samples_loaded": written.samples, "backfill_seconds": round(backfill_seconds, 1),
-        "queries": collector.stats.queries, "baseline_queries": base.queries,
-        "query_ratio": round(base.queries / max(collector.stats.queries, 1), 1),
+        "queries": stats.queries, "baseline_queries": base.queries,
+        "query_ratio": round(base.queries / max(stats.queries, 1), 1),
         "speedup": round(base_seconds / seconds, 2) if seconds else None,
-        "points": collector.stats.points,
-        "points_per_second": round(collector.stats.points / seconds) if seconds else None,
+        "points": stats.points, "samples_per_second": round(stats.points / seconds) if seconds else None,
         "seconds_per_cluster_day": round(seconds / cluster_days, 3),
         "baseline_seconds_per_cluster_day": round(base_seconds / cluster_days, 3),
     }

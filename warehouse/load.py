@@ -168,6 +168,9 @@ def upsert_dimension(engine: sa.Engine | sa.Connection, table_name: str, frame: 
     except KeyError:
         raise DataError(f"unknown dimension table {table_name!r}; expected one of "
                         f"{sorted(DIMENSION_TABLES)}") from None
+    # Only the columns the source provides are updated: a source that does not know a column (the
+    # Prometheus collector and a node's vSphere host) must not clear what another source stored.
+    provided = set(frame.columns)
     frame = conform_frame(table, frame)
     if frame.empty:
         return 0
@@ -178,19 +181,20 @@ def upsert_dimension(engine: sa.Engine | sa.Connection, table_name: str, frame: 
         raise DataError(f"duplicate key {first} in the rows for {table.name}", table=table.name)
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     if isinstance(engine, sa.Connection):
-        _upsert(engine, table, keys, records)
+        _upsert(engine, table, keys, records, provided)
     else:
         with engine.begin() as conn:
-            _upsert(conn, table, keys, records)
+            _upsert(conn, table, keys, records, provided)
     return len(records)
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, keys: list[str], records: list[dict[str, Any]],
-            chunk: int = 2000) -> None:
+            provided: set[str] | None = None, chunk: int = 2000) -> None:
     # ON CONFLICT ... DO UPDATE is understood by both PostgreSQL and DuckDB.
     for start in range(0, len(records), chunk):
         stmt = pg_insert(table).values(records[start:start + chunk])
-        updates = {c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys}
+        updates = {c.name: stmt.excluded[c.name] for c in table.c
+                   if c.name not in keys and (provided is None or c.name in provided)}
         conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates
                      else stmt.on_conflict_do_nothing(index_elements=keys))
 

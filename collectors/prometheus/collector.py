@@ -21,7 +21,7 @@ from collectors.base import Batch, ScopeFailure
 from collectors.prometheus import frames as fr
 from collectors.prometheus.client import PrometheusClient, QueryRunner, QueryStats, Result, connect
 from collectors.prometheus.config import Endpoint, PrometheusSourceConfig
-from collectors.prometheus.queries import GAUGE_RANGE_S, Query, all_queries, selector
+from collectors.prometheus.queries import GAUGE_RANGE_S, PER_POD, Query, all_queries, selector
 from common.errors import InsightError, PermanentError
 from common.windows import HOUR, Window
 
@@ -43,12 +43,17 @@ class PrometheusCollector:
     source = fr.SOURCE
 
     def __init__(self, config: PrometheusSourceConfig, client_factory: ClientFactory | None = None,
-                 label_keys: list[str] | None = None) -> None:
+                 label_keys: list[str] | None = None,
+                 per_workload: Callable[[str], list[dict[str, str]]] | None = None) -> None:
+        """``per_workload`` (cluster id -> one matcher set per workload) sends the per-pod queries once
+        per workload instead of once per cluster: the pattern of per-workload rightsizing tools, kept
+        as the benchmark's baseline (same answers, many more queries)."""
         self.config = config
         self._factory = client_factory or (lambda ep: connect(ep, config.query_timeout_seconds))
         self._runners: dict[str, QueryRunner] = {}
         self.stats = QueryStats()
         self.label_keys = list(dict.fromkeys([*config.label_keys, *(label_keys or [])]))
+        self.per_workload = per_workload
 
     # ------------------------------------------------------------------ servers
 
@@ -95,7 +100,16 @@ class PrometheusCollector:
             def submit(target: Target) -> list[tuple[Query, Future[Result]]]:
                 run = self.runner(target.endpoint)
                 sel = selector(target.matchers)
-                return [(q, pool.submit(_ask, run, q, sel, chunk)) for chunk in chunks for q in queries]
+                split = self.per_workload(target.cluster_id) if self.per_workload else None
+                out = []
+                for chunk in chunks:
+                    for q in queries:
+                        if split is not None and q.name in PER_POD:
+                            out += [(q, pool.submit(_ask, run, q, selector({**target.matchers, **m}), chunk))
+                                    for m in split]
+                        else:
+                            out.append((q, pool.submit(_ask, run, q, sel, chunk)))
+                return out
 
             # One cluster ahead is in flight while the current one is reduced: bounded memory, busy pool.
             pending = submit(targets[0]) if targets else []

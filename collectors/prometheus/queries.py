@@ -132,8 +132,13 @@ def all_queries(peak_cpu: bool) -> tuple[Query, ...]:
 
 
 def selector(matchers: dict[str, str]) -> str:
-    """Label matchers as a PromQL prefix (``a="b",``), values escaped."""
-    return "".join(f'{k}="{_escape(v)}",' for k, v in sorted(matchers.items()))
+    """Label matchers as a PromQL prefix (``a="b",``), values escaped; a key ending in ``=~`` is a regex."""
+    return "".join(f'{k[:-2]}=~"{_escape(v)}",' if k.endswith("=~") else f'{k}="{_escape(v)}",'
+                   for k, v in sorted(matchers.items()))
+
+
+# The queries whose answers are per container or pod: what a per-workload tool asks once per workload.
+PER_POD = frozenset(q.name for q in (*CONTAINER_QUERIES, PEAK_CPU, *POD_QUERIES))
 
 
 def _escape(value: str) -> str:

@@ -120,3 +120,19 @@ def test_health_metrics_read_the_runs_at_scrape_time(warehouse_engine: sa.Engine
         T0 + timedelta(hours=9) - datetime(1970, 1, 1)).total_seconds()
     assert ("ecs_insight_collection_last_success_timestamp_seconds", "ocp-icg-01", None) not in samples
     assert samples[("ecs_insight_collection_last_failure_timestamp_seconds", "ocp-icg-01", None)] > 0
+
+
+def test_the_app_serves_health_metrics(warehouse_engine: sa.Engine) -> None:
+    from dashboards import create_app
+    from dashboards.config import DashboardConfig
+    from ecs_insight.health import add_metrics_route
+
+    engine = warehouse_engine
+    runs.finish_run(engine, runs.start_run(engine, "prometheus", "ocp-cti-01", Window(T0, T0 + timedelta(hours=1))),
+                    42)
+    app = create_app(engine, DashboardConfig())
+    add_metrics_route(app.server, engine)
+    response = app.server.test_client().get("/metrics")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert 'ecs_insight_collection_rows_total{scope="ocp-cti-01",source="prometheus"} 42.0' in text
