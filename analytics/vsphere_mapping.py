@@ -4,8 +4,10 @@ A node's ``spec.providerID`` is ``vsphere://<UUID>``: the VM's BIOS UUID as the 
 from SMBIOS. Guests on older virtual hardware read the first three UUID fields in little-endian
 order, so the providerID can be the vCenter's ``config.uuid`` with those fields byte-swapped.
 Matching order: the UUID as written, then the byte-swapped UUID, then the VM's name equal to the
-node's name (only when that name is unique among the nodes). A VM that matches nothing is not a
-node (an appliance, a bastion, another platform's VM) and keeps NULL cluster and node.
+node's name or to the node's recorded ``vm_name`` (only when that name is unique among the nodes).
+A VM that matches nothing is not a node (an appliance, a bastion, another platform's VM) and keeps
+NULL cluster and node. The vSphere collector sends the inventory with every window, so a VM whose
+node was loaded after it is mapped on the next collection.
 """
 
 from __future__ import annotations
@@ -53,10 +55,16 @@ def match_vms(vms: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
         uuid = normal_uuid(getattr(row, "provider_id", None))
         if uuid is not None:
             by_uuid.setdefault(uuid, (row.cluster_id, row.node))
-    names = nodes["node"].astype(str).str.lower() if len(nodes) else pd.Series(dtype=str)
-    counts = names.value_counts()
-    by_name = {name: (c, n) for name, c, n in zip(names, nodes["cluster_id"], nodes["node"], strict=True)
-               if counts[name] == 1}
+    pairs: list[tuple[str, tuple[str, str]]] = []
+    for column in ("node", "vm_name"):
+        if column in nodes.columns:
+            for name, c, n in zip(nodes[column], nodes["cluster_id"], nodes["node"], strict=True):
+                if isinstance(name, str) and name:
+                    pairs.append((name.lower(), (c, n)))
+    owners: dict[str, set[tuple[str, str]]] = {}
+    for name, owner in pairs:
+        owners.setdefault(name, set()).add(owner)
+    by_name = {name: next(iter(found)) for name, found in owners.items() if len(found) == 1}
     out = []
     for uuid_value, name in zip(vms["vm_uuid"], vms["vm_name"], strict=True):
         uuid = normal_uuid(uuid_value)

@@ -3,6 +3,11 @@
 Each vCenter is one scope. Its batches are gathered completely before any is yielded, so a vCenter
 that fails part-way (gone, refusing the login, timing out) yields a ``ScopeFailure`` and nothing
 partial; the other vCenters go on.
+
+The inventory (vsphere_host, vsphere_vm, datastore rows) is sent with every window, so it follows
+the estate. A VM's ``host`` in its hourly rows is where the VM ran when the window was collected: a
+window collected hours later attributes a VM moved by vMotion in between to its new host.
+Powered-off VMs and templates are in the inventory but have no samples, hence no hourly rows.
 """
 
 from __future__ import annotations

@@ -70,3 +70,11 @@ def test_uuid_normalising_and_swapping() -> None:
     assert normal_uuid(f"vsphere://{u.upper()}") == u
     assert normal_uuid("vsphere:///" + u) == u
     assert normal_uuid("aws:///eu-west-1a/i-0abc") is None and normal_uuid(None) is None
+
+
+def test_the_nodes_recorded_vm_name_also_matches() -> None:
+    nodes = pd.DataFrame({"cluster_id": ["c1"], "node": ["worker-a.internal"], "provider_id": [None],
+                          "vm_name": ["ocp-c1-worker-a"]})
+    vms = pd.DataFrame({"vm_uuid": ["x"], "vm_name": ["OCP-C1-WORKER-A"], "cluster_id": [None], "node": [None]})
+    out = map_vms_to_nodes(vms, nodes)
+    assert (out.loc[0, "cluster_id"], out.loc[0, "node"]) == ("c1", "worker-a.internal")
