@@ -15,13 +15,14 @@ BenchResult = dict[str, Any]
 
 
 def _registry() -> dict[str, Callable[..., BenchResult]]:
+    from bench.chargeback import run as chargeback
     from bench.elasticsearch import run as collect_elasticsearch
     from bench.load import run as load
     from bench.prometheus import run as collect_prometheus
     from bench.vsphere import run as collect_vsphere
 
     return {"load": load, "collect-prometheus": collect_prometheus, "collect-vsphere": collect_vsphere,
-            "collect-elasticsearch": collect_elasticsearch}
+            "collect-elasticsearch": collect_elasticsearch, "chargeback": chargeback}
 
 
 def names() -> list[str]:

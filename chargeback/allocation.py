@@ -21,6 +21,7 @@ lines of one pool sum to that pool to the cent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -48,84 +49,120 @@ class Recipient:
     why: str
 
 
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class NamespaceInfo:
+    """What the namespace dimension resolved for one namespace."""
+
+    sector_id: str | None
+    application: str | None
+    cost_centre: str | None
+    is_platform: bool
+    labels: str | None = None  # JSON object, for label-based rates
+
+    @classmethod
+    def of(cls, sector_id: object, application: object, cost_centre: object, is_platform: object,
+           labels: object = None) -> NamespaceInfo:
+        return cls(_text(sector_id), _text(application), _text(cost_centre), bool(is_platform), _text(labels))
+
+
 @dataclass(frozen=True)
 class ClusterContext:
     cluster_id: str
-    owner: str | None          # owning sector of a dedicated cluster; None when shared
-    mapping: pd.DataFrame      # namespace-indexed: sector_id, application, cost_centre, is_platform
+    owner: str | None                      # owning sector of a dedicated cluster; None when shared
+    namespaces: dict[str, NamespaceInfo]   # the cluster's namespaces as resolved at load time
 
 
 def _tenant(ctx: ClusterContext, namespace: str) -> bool:
     if namespace in (IDLE, PLATFORM):
         return False
-    if namespace not in ctx.mapping.index:
-        return True  # a namespace the inventory does not know is a tenant nothing maps
-    return not bool(ctx.mapping.at[namespace, "is_platform"])
+    info = ctx.namespaces.get(namespace)
+    return True if info is None else not info.is_platform  # unknown to the inventory: an unmapped tenant
 
 
-def basis_shares(per_namespace: pd.DataFrame, ctx: ClusterContext, column: str) -> dict[str, float]:
-    """Each tenant namespace's share of ``column`` (e.g. effective CPU) within the cluster."""
-    if per_namespace.empty:
-        return {}
-    mask = [_tenant(ctx, str(ns)) for ns in per_namespace.index]
-    tenants = per_namespace.loc[mask, column]
-    tenants = tenants[tenants > 0]
-    total = float(tenants.sum())
-    return {} if total <= 0 else {str(ns): float(v) / total for ns, v in tenants.items()}
+def basis_shares(quantities: Mapping[str, float], ctx: ClusterContext) -> dict[str, float]:
+    """Each tenant namespace's share of ``quantities`` (e.g. effective CPU per namespace) in the cluster."""
+    tenants = {str(ns): float(v) for ns, v in quantities.items() if v > 0 and _tenant(ctx, str(ns))}
+    total = sum(tenants.values())
+    return {} if total <= 0 else {ns: v / total for ns, v in tenants.items()}
+
+
+def _sums(usage: pd.DataFrame) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]],
+                                         list[tuple[str, str, float, float]]]:
+    """Effective CPU and memory per node and per namespace, and the (node, namespace) rows, as plain
+    Python (a cluster has some thousand rows: dicts beat pandas' per-call overhead here)."""
+    rows = list(zip(usage["node"].tolist(), usage["namespace"].tolist(),
+                    usage["cpu_effective_core_hours"].astype(float).tolist(),
+                    usage["memory_effective_gib_hours"].astype(float).tolist(), strict=True))
+    per_node: dict[str, dict[str, float]] = {"cpu": {}, "memory": {}}
+    per_ns: dict[str, dict[str, float]] = {"cpu": {}, "memory": {}}
+    for node, ns, cpu, mem in rows:
+        for resource, value in (("cpu", cpu), ("memory", mem)):
+            per_node[resource][node] = per_node[resource].get(node, 0.0) + value
+            per_ns[resource][ns] = per_ns[resource].get(ns, 0.0) + value
+    return per_node, per_ns, rows
 
 
 def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterContext,
                        config: AllocationConfig) -> list[Recipient]:
     """Weights (summing to 1) of every recipient of the cluster's compute pools."""
     r = float(config.cpu_share)
-    caps = nodes.set_index("node")[["role", "cpu_capacity_core_hours", "memory_capacity_gib_hours"]]
-    used = usage.groupby("node")[["cpu_effective_core_hours", "memory_effective_gib_hours"]].sum()
-    caps = caps.join(used, how="left").fillna({"cpu_effective_core_hours": 0.0, "memory_effective_gib_hours": 0.0})
-    per_ns = usage.groupby("namespace")[["cpu_effective_core_hours", "memory_effective_gib_hours"]].sum()
+    roles = dict(zip(nodes["node"].tolist(), nodes["role"].tolist(), strict=True))
+    capacity = {"cpu": dict(zip(nodes["node"].tolist(), nodes["cpu_capacity_core_hours"].astype(float).tolist(),
+                                strict=True)),
+                "memory": dict(zip(nodes["node"].tolist(),
+                                   nodes["memory_capacity_gib_hours"].astype(float).tolist(), strict=True))}
+    per_node, per_ns, rows = _sums(usage)
     direct: dict[str, dict[str, float]] = {"cpu": {}, "memory": {}}
     platform = {"cpu": 0.0, "memory": 0.0}
     idle = {"cpu": 0.0, "memory": 0.0}
     idle_quantity = {"cpu": 0.0, "memory": 0.0}
-    for resource, cap_col, eff_col in (("cpu", "cpu_capacity_core_hours", "cpu_effective_core_hours"),
-                                       ("memory", "memory_capacity_gib_hours", "memory_effective_gib_hours")):
-        cap = caps[cap_col].astype(float)
-        if float(cap.sum()) <= 0:  # no capacity facts: share by effective usage, no idle
-            cap = caps[eff_col].astype(float)
-        total = float(cap.sum())
+    for resource, column in (("cpu", 2), ("memory", 3)):
+        cap = capacity[resource]
+        if sum(cap.values()) <= 0:  # no capacity facts: share by effective usage, no idle
+            cap = dict(per_node[resource])
+        total = sum(cap.values())
         if total <= 0:
             continue
-        denom = pd.concat([cap, caps[eff_col]], axis=1).max(axis=1)
-        denom = denom.where(denom > 0)
-        node_share = cap / total
-        # (effective / denominator) first, then the node's share: no overflow on tiny capacities
-        weights = (usage[eff_col] / usage["node"].map(denom)).fillna(0.0) * usage["node"].map(node_share).fillna(0.0)
-        by_ns = weights.groupby(usage["namespace"]).sum()
-        for ns, w in by_ns.items():
-            if _tenant(ctx, str(ns)):
-                direct[resource][str(ns)] = float(w)
+        used = per_node[resource]
+        denom = {n: max(c, used.get(n, 0.0)) for n, c in cap.items()}
+        share = {n: c / total for n, c in cap.items()}
+        for row in rows:
+            node, ns = row[0], row[1]
+            d = denom.get(node, 0.0)
+            if d <= 0:
+                continue  # pods on a node without capacity facts: their node carries no cost
+            weight = row[column] / d * share[node]
+            if _tenant(ctx, ns):
+                direct[resource][ns] = direct[resource].get(ns, 0.0) + weight
             else:
-                platform[resource] += float(w)
-        spare = (cap - caps[eff_col]).clip(lower=0.0)
-        node_idle = (spare / denom).fillna(0.0) * node_share
-        workers = caps["role"] == "worker"
-        idle[resource] += float(node_idle[workers].sum())
-        idle_quantity[resource] += float(spare[workers].sum())
-        platform[resource] += float(node_idle[~workers].sum())
+                platform[resource] += weight
+        for node, c in cap.items():
+            spare = max(c - used.get(node, 0.0), 0.0)
+            if denom[node] <= 0 or spare <= 0:
+                continue
+            if roles.get(node, "worker") == "worker":
+                idle[resource] += spare / denom[node] * share[node]
+                idle_quantity[resource] += spare
+            else:
+                platform[resource] += spare / denom[node] * share[node]
 
     parts = {"cpu": r, "memory": 1.0 - r}
     units = {"cpu": "core-hours", "memory": "GiB-hours"}
-    eff_col = {"cpu": "cpu_effective_core_hours", "memory": "memory_effective_gib_hours"}
     out: list[Recipient] = []
     for resource in ("cpu", "memory"):
         for ns, w in sorted(direct[resource].items()):
-            out.append(Recipient(ns, resource, parts[resource] * w, float(per_ns.at[ns, eff_col[resource]]),
+            out.append(Recipient(ns, resource, parts[resource] * w, per_ns[resource][ns],
                                  f"effective {units[resource]}",
                                  f"{resource} part {parts[resource]:.2f} x effective {resource} share"))
-    basis = "cpu_effective_core_hours" if config.platform_basis == "cpu" else "memory_effective_gib_hours"
+    basis = config.platform_basis
     platform_weight = parts["cpu"] * platform["cpu"] + parts["memory"] * platform["memory"]
-    out.extend(spread(platform_weight, basis_shares(per_ns, ctx, basis), per_ns[basis], "platform",
-                       f"effective {config.platform_basis} ({units[config.platform_basis]})",
-                       f"platform namespaces and control-plane/infra nodes by effective {config.platform_basis}"))
+    out.extend(spread(platform_weight, basis_shares(per_ns[basis], ctx), per_ns[basis], "platform",
+                      f"effective {basis} ({units[basis]})",
+                      f"platform namespaces and control-plane/infra nodes by effective {basis}"))
     idle_weight = parts["cpu"] * idle["cpu"] + parts["memory"] * idle["memory"]
     if config.idle == "owner" and ctx.owner:
         if idle_weight > 0:
@@ -133,10 +170,9 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
                                  "unused worker capacity, purchased by the owning sector"))
     else:
         for resource in ("cpu", "memory"):
-            out.extend(spread(parts[resource] * idle[resource],
-                               basis_shares(per_ns, ctx, eff_col[resource]), per_ns[eff_col[resource]],
-                               "idle", f"effective {units[resource]}",
-                               f"unused worker {resource} capacity by effective {resource}"))
+            out.extend(spread(parts[resource] * idle[resource], basis_shares(per_ns[resource], ctx),
+                              per_ns[resource], "idle", f"effective {units[resource]}",
+                              f"unused worker {resource} capacity by effective {resource}"))
     total = sum(rec.weight for rec in out)
     if total <= 0:  # no capacity and no usage facts: the pool is unused capacity as a whole
         return [Recipient(IDLE, "idle", 1.0, 0.0, "cluster-months", "no capacity or usage facts in the month")]
@@ -145,7 +181,7 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
     return [Recipient(r.namespace, r.cost_type, r.weight / total, r.quantity, r.unit, r.why) for r in _merge(out)]
 
 
-def spread(weight: float, shares: dict[str, float], quantities: pd.Series, cost_type: str, unit: str,
+def spread(weight: float, shares: dict[str, float], quantities: Mapping[str, float], cost_type: str, unit: str,
             why: str) -> list[Recipient]:
     if weight <= 0:
         return []
@@ -174,13 +210,10 @@ def sector_of(ctx: ClusterContext, namespace: str) -> tuple[str, str | None, str
     """(sector, application, cost centre) of a line's namespace; unmapped ones land in UNALLOCATED."""
     if namespace in (IDLE, PLATFORM):
         return ctx.owner or UNALLOCATED, None, None
-    if namespace not in ctx.mapping.index:
+    info = ctx.namespaces.get(namespace)
+    if info is None:
         return UNALLOCATED, None, None
-    row = ctx.mapping.loc[namespace]
-    sector = row["sector_id"] if isinstance(row["sector_id"], str) and row["sector_id"] else UNALLOCATED
-    app = row["application"] if isinstance(row["application"], str) else None
-    cc = row["cost_centre"] if isinstance(row["cost_centre"], str) else None
-    return sector, app, cc
+    return info.sector_id or UNALLOCATED, info.application, info.cost_centre
 
 
 def pool_lines(ctx: ClusterContext, pool: str, amount: Decimal, recipients: list[Recipient],

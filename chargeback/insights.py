@@ -107,15 +107,16 @@ def entitlement(config: CostModelConfig, day: date, hours: float, facts: MonthFa
 
 
 def completeness(coverage: pd.DataFrame, clusters: list[str], hours: int) -> dict[str, dict[str, object]]:
-    """Per cluster: hours of the month with pod and node facts, failed collection runs."""
+    """Per cluster (``clusters``: every cluster of the inventory and any with facts): hours of the month
+    collected by succeeded runs and with node facts, and failed runs."""
     known = coverage.set_index("cluster_id")
     out: dict[str, dict[str, object]] = {}
-    for cluster_id in sorted(set(clusters) | set(known.index)):
+    for cluster_id in sorted(set(clusters)):
         row = known.loc[cluster_id] if cluster_id in known.index else None
-        pods = int(row["pod_hours_present"]) if row is not None else 0
+        collected = int(row["collected_hours"]) if row is not None else 0
         nodes = int(row["node_hours_present"]) if row is not None else 0
         failed = int(row["failed_runs"]) if row is not None else 0
-        out[cluster_id] = {"expected_hours": hours, "pod_hours": pods, "node_hours": nodes,
-                           "failed_runs": failed, "ratio": round(min(pods, nodes) / hours, 4) if hours else 0.0,
-                           "complete": pods == hours and nodes == hours and failed == 0}
+        out[cluster_id] = {"expected_hours": hours, "collected_hours": collected, "node_hours": nodes,
+                           "failed_runs": failed, "ratio": round(min(collected, nodes) / hours, 4) if hours else 0.0,
+                           "complete": collected == hours and nodes == hours and failed == 0}
     return out

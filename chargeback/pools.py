@@ -68,14 +68,20 @@ def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str],
     pools: list[Pool] = []
     host_parts: dict[tuple[str, str], list[Decimal]] = {}
     host_cores = dict(zip(host_dim["host"], host_dim["cpu_cores"], strict=True))
-    placed = node_dim[node_dim["vsphere_host"].notna()]
-    for host, vms in placed.groupby("vsphere_host", sort=True):
-        on_host = vms.groupby("cluster_id")["cpu_cores"].sum()
-        if not set(on_host.index) & set(clusters):
+    wanted = set(clusters)
+    vcpus: dict[str, dict[str, float]] = {}  # host -> cluster -> node vCPUs on it
+    for cluster_id, host, cpu in zip(node_dim["cluster_id"].tolist(), node_dim["vsphere_host"].tolist(),
+                                     node_dim["cpu_cores"].astype(float).tolist(), strict=True):
+        if isinstance(host, str) and host:
+            on_host = vcpus.setdefault(host, {})
+            on_host[cluster_id] = on_host.get(cluster_id, 0.0) + cpu
+    for host in sorted(vcpus):
+        on_host = dict(sorted(vcpus[host].items()))
+        if not set(on_host) & wanted:
             continue
-        asset = host_asset(str(host), config.hosts)
+        asset = host_asset(host, config.hosts)
         if asset is None:
-            names = ", ".join(sorted(set(on_host.index) & set(clusters)))
+            names = ", ".join(sorted(set(on_host) & wanted))
             raise ConfigError(f"host {host} carries nodes of cluster(s) {names} but no hosts entry prices it; "
                               "clusters without a cost pool cannot be charged", field=f"{FIELD}.hosts")
         licence = price_list.vmware_licence
@@ -83,10 +89,9 @@ def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str],
         vmware = licence.monthly * (cores if licence.per == "core" else Decimal(1))
         costs = {POOL_HARDWARE: cents(amortisation(asset, month_start) * factor),
                  POOL_VMWARE: cents(vmware * factor)}
-        weights = [float(w) for w in on_host.to_numpy()]
         for pool, amount in costs.items():
-            for cluster_id, part in zip(on_host.index, split(amount, weights), strict=True):
-                host_parts.setdefault((str(cluster_id), pool), []).append(part)
+            for cluster_id, part in zip(on_host, split(amount, list(on_host.values())), strict=True):
+                host_parts.setdefault((cluster_id, pool), []).append(part)
     node_hours = nodes.set_index(["cluster_id", "node"])["node_hours"].to_dict()
     for cluster_id in clusters:
         if (cluster_id, POOL_HARDWARE) not in host_parts:

@@ -25,13 +25,11 @@ ITEM_COLUMNS = ["namespace", "quantity", "unit", "rate", "amount", "what"]
 
 
 def _labels(ctx: ClusterContext, namespace: str) -> dict[str, str]:
-    if namespace not in ctx.mapping.index or "labels" not in ctx.mapping.columns:
-        return {}
-    raw = ctx.mapping.at[namespace, "labels"]
-    if not isinstance(raw, str) or not raw:
+    info = ctx.namespaces.get(namespace)
+    if info is None or info.labels is None:
         return {}
     try:
-        parsed = json.loads(raw)
+        parsed = json.loads(info.labels)
     except ValueError:
         return {}
     return parsed if isinstance(parsed, dict) else {}
@@ -52,11 +50,12 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
     suffix = {"usage": "usage", "request": "request", "effective": "effective"}[card.basis]
     cpu_col, mem_col = f"cpu_{suffix}_core_hours", f"memory_{suffix}_gib_hours"
     out: list[dict[str, object]] = []
+    usages = {str(c): part for c, part in facts.usage.groupby("cluster_id", sort=False)}
     for cluster_id in clusters:
         ctx = context(cluster_id)
-        usage = facts.usage[facts.usage["cluster_id"] == cluster_id]
+        usage = usages.get(cluster_id, facts.usage.iloc[:0])
         per_ns = usage.groupby("namespace")[list(dict.fromkeys([cpu_col, mem_col, "cpu_effective_core_hours"]))].sum()
-        shares = basis_shares(per_ns, ctx, "cpu_effective_core_hours")
+        shares = basis_shares(per_ns["cpu_effective_core_hours"], ctx)
         cpu_items, mem_items = [], []
         for ns, row in per_ns.iterrows():
             cpu_rate, mem_rate, rule = rates_for(card, _labels(ctx, str(ns)))

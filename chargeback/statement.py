@@ -20,6 +20,7 @@ from chargeback.allocation import (
     LINE_COLUMNS,
     UNALLOCATED,
     ClusterContext,
+    NamespaceInfo,
     basis_shares,
     compute_recipients,
     pool_lines,
@@ -109,20 +110,36 @@ def facts_digest(facts: MonthFacts) -> str:
                     "coverage": facts.coverage.astype(str).to_numpy().tolist()})
 
 
-def _mapping(inventory: Inventory, cluster_id: str) -> pd.DataFrame:
-    ns = inventory.namespaces
-    return ns[ns["cluster_id"] == cluster_id].set_index("namespace")[
-        ["sector_id", "application", "cost_centre", "is_platform", "labels"]]
+@dataclass(frozen=True)
+class Contexts:
+    """Every cluster's owner and resolved namespaces, indexed once per statement."""
+
+    owners: dict[str, str | None]
+    namespaces: dict[str, dict[str, NamespaceInfo]]
+
+    @classmethod
+    def of(cls, inventory: Inventory) -> Contexts:
+        c = inventory.clusters
+        owners = {str(cid): (o if isinstance(o, str) and o and not bool(shared) else None)
+                  for cid, o, shared in zip(c["cluster_id"].tolist(), c["owner_sector_id"].tolist(),
+                                            c["shared"].tolist(), strict=True)}
+        namespaces: dict[str, dict[str, NamespaceInfo]] = {}
+        n = inventory.namespaces
+        for row in zip(n["cluster_id"].tolist(), n["namespace"].tolist(), n["sector_id"].tolist(),
+                       n["application"].tolist(), n["cost_centre"].tolist(), n["is_platform"].tolist(),
+                       n["labels"].tolist(), strict=True):
+            namespaces.setdefault(str(row[0]), {})[str(row[1])] = NamespaceInfo.of(*row[2:])
+        return cls(owners, namespaces)
+
+    def __call__(self, cluster_id: str) -> ClusterContext:
+        return ClusterContext(cluster_id, self.owners.get(cluster_id), self.namespaces.get(cluster_id, {}))
 
 
-def _context(inventory: Inventory, cluster_id: str) -> ClusterContext:
-    clusters = inventory.clusters.set_index("cluster_id")
-    owner = None
-    if cluster_id in clusters.index:
-        value = clusters.at[cluster_id, "owner_sector_id"]
-        shared = bool(clusters.at[cluster_id, "shared"])
-        owner = value if isinstance(value, str) and value and not shared else None
-    return ClusterContext(cluster_id, owner, _mapping(inventory, cluster_id))
+def namespace_totals(usage: pd.DataFrame, column: str) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for ns, value in zip(usage["namespace"].tolist(), usage[column].astype(float).tolist(), strict=True):
+        totals[ns] = totals.get(ns, 0.0) + value
+    return totals
 
 
 def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
@@ -147,19 +164,23 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
         by_cluster: dict[str, list] = {}
         for pool in pools:
             by_cluster.setdefault(pool.cluster_id, []).append(pool)
+        usages, node_frames = per_cluster(facts.usage), per_cluster(facts.nodes)
+        pvc_frames, log_frames = per_cluster(facts.pvcs), per_cluster(facts.logs)
+        contexts = Contexts.of(inventory)
         for cluster_id in clusters:
-            ctx = _context(inventory, cluster_id)
-            usage = facts.usage[facts.usage["cluster_id"] == cluster_id]
-            nodes = facts.nodes[facts.nodes["cluster_id"] == cluster_id]
+            ctx = contexts(cluster_id)
+            usage = usages.get(cluster_id, facts.usage.iloc[:0])
+            nodes = node_frames.get(cluster_id, facts.nodes.iloc[:0])
             recipients = compute_recipients(usage, nodes, ctx, config.allocation)
             for pool in by_cluster.get(cluster_id, []):
                 pools_out.append({"cluster_id": cluster_id, "pool": pool.pool, "amount": pool.amount,
                                   "basis": pool.basis})
                 lines.extend(pool_lines(ctx, pool.pool, pool.amount, recipients, currency, pool.basis))
-            lines.extend(_storage_and_logs(ctx, facts, usage, price_list, index, hours, config, pools_out))
+            lines.extend(_storage_and_logs(ctx, pvc_frames.get(cluster_id, facts.pvcs.iloc[:0]),
+                                           log_frames.get(cluster_id, facts.logs.iloc[:0]), usage, price_list,
+                                           index, hours, config, pools_out))
     else:
-        lines.extend(rate_card_lines(facts, clusters, lambda c: _context(inventory, c), config, hours,
-                                     pools_out))
+        lines.extend(rate_card_lines(facts, clusters, Contexts.of(inventory), config, hours, pools_out))
     frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
     frame = frame.sort_values(["sector_id", "cluster_id", "namespace", "cost_type", "pool"], kind="stable")
     frame = frame.reset_index(drop=True)
@@ -175,29 +196,34 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
         facts_digest=facts_digest(facts), lines=frame,
         efficiency=efficiency(facts.usage, frame, mapping),
         entitlement=entitlement(config, start.date(), hours, facts, frame, mapping),
-        completeness=completeness(facts.coverage, clusters, hours), pools=pools_frame,
+        completeness=completeness(facts.coverage, sorted(set(clusters) | set(inventory.clusters["cluster_id"])),
+                                  hours), pools=pools_frame,
     )
 
 
-def _storage_and_logs(ctx: ClusterContext, facts: MonthFacts, usage: pd.DataFrame, price_list: PriceList,
+def per_cluster(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """One frame per cluster, split once (filtering per cluster would rescan the frame each time)."""
+    return {str(cluster_id): part for cluster_id, part in frame.groupby("cluster_id", sort=False)}
+
+
+def _storage_and_logs(ctx: ClusterContext, pvcs: pd.DataFrame, logs: pd.DataFrame, usage: pd.DataFrame,
+                      price_list: PriceList,
                       index: int, hours: float, config: CostModelConfig,
                       pools_out: list[dict[str, object]]) -> list[dict[str, object]]:
     basis_col = ("cpu_effective_core_hours" if config.allocation.platform_basis == "cpu"
                  else "memory_effective_gib_hours")
-    per_ns = usage.groupby("namespace")[[basis_col]].sum()
-    shares = basis_shares(per_ns, ctx, basis_col)
+    per_ns = namespace_totals(usage, basis_col)
+    shares = basis_shares(per_ns, ctx)
     out: list[dict[str, object]] = []
     field_path = f"{FIELD}.price_lists.{index}.storage_per_gib_month"
-    pvcs = facts.pvcs[facts.pvcs["cluster_id"] == ctx.cluster_id]
     storage = storage_items(pvcs, price_list.storage_per_gib_month, price_list.factor, hours, field_path)
-    logs = facts.logs[facts.logs["cluster_id"] == ctx.cluster_id]
     logging = logging_items(logs, price_list.logging_per_gb * price_list.factor)
     for pool, items in (("storage", storage), ("logging", logging)):
         total = sum(items["amount"], Decimal(0))
         if total:
             pools_out.append({"cluster_id": ctx.cluster_id, "pool": pool, "amount": total,
                               "basis": f"sum of {len(items)} quantity x rate items"})
-        out.extend(rated_lines(ctx, pool, pool, items, config.currency, shares, per_ns[basis_col]))
+        out.extend(rated_lines(ctx, pool, pool, items, config.currency, shares, per_ns))
     return out
 
 

@@ -19,12 +19,12 @@ from warehouse.schema import collection_run, log_volume_hourly, node_hourly, pod
 GIB = 2**30
 USAGE_COLUMNS = ["cluster_id", "node", "namespace", "cpu_effective_core_hours", "memory_effective_gib_hours",
                  "cpu_usage_core_hours", "cpu_request_core_hours", "memory_usage_gib_hours",
-                 "memory_request_gib_hours", "pod_hours"]
+                 "memory_request_gib_hours"]
 NODE_COLUMNS = ["cluster_id", "node", "role", "cpu_capacity_core_hours", "memory_capacity_gib_hours",
                 "node_hours"]
 PVC_COLUMNS = ["cluster_id", "namespace", "storage_class", "capacity_gib_hours"]
 LOG_COLUMNS = ["cluster_id", "namespace", "log_bytes"]
-COVERAGE_COLUMNS = ["cluster_id", "pod_hours_present", "node_hours_present", "failed_runs"]
+COVERAGE_COLUMNS = ["cluster_id", "collected_hours", "node_hours_present", "failed_runs"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class MonthFacts:
     nodes: pd.DataFrame      # per (cluster, node)
     pvcs: pd.DataFrame       # per (cluster, namespace, storage class)
     logs: pd.DataFrame       # per (cluster, namespace)
-    coverage: pd.DataFrame   # per cluster: hours with data, failed collection runs
+    coverage: pd.DataFrame   # per cluster: hours collected by succeeded runs, hours with node facts, failures
 
 
 def _in_window(table: sa.Table, window: Window, source: str | None) -> list[sa.ColumnElement[bool]]:
@@ -59,7 +59,6 @@ def usage_by_node_namespace(window: Window, source: str | None = None) -> sa.Sel
             (sa.func.sum(p.cpu_request_core_seconds) / 3600.0).label("cpu_request_core_hours"),
             (sa.func.sum(p.memory_usage_byte_seconds) / (3600.0 * GIB)).label("memory_usage_gib_hours"),
             (sa.func.sum(p.memory_request_byte_seconds) / (3600.0 * GIB)).label("memory_request_gib_hours"),
-            (sa.func.sum(p.pod_seconds) / 3600.0).label("pod_hours"),
         )
         .where(*_in_window(pod_usage_hourly, window, source))
         .group_by(p.cluster_id, p.node, p.namespace)
@@ -104,11 +103,30 @@ def _hours_present(table: sa.Table, window: Window, source: str | None, label: s
             .where(*_in_window(table, window, source)).group_by(table.c.cluster_id))
 
 
-def _failed_runs(window: Window) -> sa.Select:
+def _runs(window: Window) -> sa.Select:
     r = collection_run.c
-    return (sa.select(r.cluster_id, sa.func.count().label("failed_runs"))
-            .where(r.status == "failed", r.window_start < window.end, r.window_end > window.start)
-            .group_by(r.cluster_id))
+    return (sa.select(r.cluster_id, r.window_start, r.window_end, r.status)
+            .where(r.window_start < window.end, r.window_end > window.start))
+
+
+def run_coverage(runs: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Per scope: hours of ``window`` covered by succeeded collection runs, and failed runs.
+
+    Reading the run log (one row per scope and slice) instead of counting distinct hours in the
+    pod facts keeps completeness off the month's largest scan.
+    """
+    rows = []
+    for cluster_id, mine in runs.groupby("cluster_id", sort=True):
+        ok = mine[mine["status"] == "succeeded"].sort_values("window_start")
+        covered, end = pd.Timedelta(0), pd.Timestamp(window.start)
+        for start, stop in zip(ok["window_start"], ok["window_end"], strict=True):
+            start, stop = max(pd.Timestamp(start), end), min(pd.Timestamp(stop), pd.Timestamp(window.end))
+            if stop > start:
+                covered += stop - start
+                end = stop
+        rows.append({"cluster_id": cluster_id, "collected_hours": int(covered / pd.Timedelta(hours=1)),
+                     "failed_runs": int((mine["status"] == "failed").sum())})
+    return pd.DataFrame(rows, columns=["cluster_id", "collected_hours", "failed_runs"])
 
 
 def _frame(conn: sa.Connection, query: sa.Select, columns: list[str]) -> pd.DataFrame:
@@ -122,14 +140,12 @@ def month_facts(bind: sa.Engine | sa.Connection, window: Window, source: str | N
         nodes = _frame(conn, node_capacity(window, source), NODE_COLUMNS)
         pvcs = _frame(conn, pvc_capacity(window, source), PVC_COLUMNS)
         logs = _frame(conn, log_bytes(window, source), LOG_COLUMNS)
-        pods = _frame(conn, _hours_present(pod_usage_hourly, window, source, "pod_hours_present"),
-                      ["cluster_id", "pod_hours_present"])
         node_hours = _frame(conn, _hours_present(node_hourly, window, source, "node_hours_present"),
                             ["cluster_id", "node_hours_present"])
-        failed = _frame(conn, _failed_runs(window), ["cluster_id", "failed_runs"])
-    coverage = pods.merge(node_hours, on="cluster_id", how="outer").merge(failed, on="cluster_id", how="left")
-    coverage = coverage.fillna({"pod_hours_present": 0, "node_hours_present": 0, "failed_runs": 0})
-    for column in ("pod_hours_present", "node_hours_present", "failed_runs"):
+        runs = _frame(conn, _runs(window), ["cluster_id", "window_start", "window_end", "status"])
+    coverage = run_coverage(runs, window).merge(node_hours, on="cluster_id", how="outer")
+    coverage = coverage.fillna({"collected_hours": 0, "node_hours_present": 0, "failed_runs": 0})
+    for column in ("collected_hours", "node_hours_present", "failed_runs"):
         coverage[column] = coverage[column].astype(int)
     logs["log_bytes"] = logs["log_bytes"].astype(float)
     pvcs["storage_class"] = pvcs["storage_class"].where(pvcs["storage_class"].notna(), "")

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chargeback.allocation import ClusterContext, compute_recipients, pool_lines
+from chargeback.allocation import ClusterContext, NamespaceInfo, compute_recipients, pool_lines
 from chargeback.config import AllocationConfig
 from chargeback.rounding import CENT, split
 
@@ -50,9 +50,7 @@ def clusters(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, ClusterContex
                                         "memory_effective_gib_hours"])
     platform = {ns: draw(st.booleans()) for ns in namespaces}
     sectors = {ns: draw(st.sampled_from(["CTI", "ICG", None])) for ns in namespaces}
-    mapping = pd.DataFrame({"namespace": namespaces, "sector_id": [sectors[n] for n in namespaces],
-                            "application": None, "cost_centre": None,
-                            "is_platform": [platform[n] for n in namespaces]}).set_index("namespace")
+    mapping = {ns: NamespaceInfo(sectors[ns], None, None, platform[ns]) for ns in namespaces}
     owner = draw(st.sampled_from(["CTI", None]))
     config = AllocationConfig(cpu_share=draw(st.decimals(Decimal("0"), Decimal("1"), places=2)),
                               idle=draw(st.sampled_from(["owner", "distribute"])),
@@ -72,4 +70,4 @@ def test_a_cluster_pool_is_allocated_to_the_cent(cluster: tuple, pool: Decimal) 
     for line in lines:
         assert line["sector_id"] in {"CTI", "ICG", "UNALLOCATED"}
         if line["cost_type"] in ("cpu", "memory"):
-            assert not bool(ctx.mapping.at[line["namespace"], "is_platform"])
+            assert not ctx.namespaces[line["namespace"]].is_platform

@@ -1,0 +1,123 @@
+"""Chargeback statement of one month: the pools model end to end (facts summed in the engine,
+allocation, Decimal lines) against a bare ``GROUP BY namespace`` of ``SUM(GREATEST(usage,
+request))`` over the same month of facts, in the same process.
+
+The warehouse of a profile is built once (with the synthetic estate, a day per slice) and kept
+under the system's temporary directory; later runs reuse it. ``--postgres-url`` builds the same
+profile into that PostgreSQL database (once) and measures it too.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from chargeback.config import CostModelConfig
+from chargeback.statement import compute_statement, read_inventory
+from collectors.synthetic import EstateConfig, SyntheticEstate
+from common.windows import Window, next_month
+from ecs_insight import jobs
+from ecs_insight.settings import DEFAULT_CONFIG, Settings, load_settings
+from warehouse.chargeback_facts import bare_effective_by_namespace, month_facts
+from warehouse.schema import pod_usage_hourly
+
+ROUNDS = 2
+
+
+def cache_path(profile: str) -> Path:
+    return Path(tempfile.gettempdir()) / "ecs-insight-bench" / f"chargeback-{profile}.duckdb"
+
+
+def bench_settings(profile: str, url: str) -> Settings:
+    """The demo config's cost model (entitlements of the profile's sectors) on the profile's estate."""
+    demo = load_settings(DEFAULT_CONFIG, environ={})
+    sectors = set(SyntheticEstate(EstateConfig(profile=profile)).dimensions()["sector"]["sector_id"])
+    model = demo.chargeback.cost_model
+    model = model.model_copy(update={"entitlements": [e for e in model.entitlements if e.sector in sectors]})
+    return demo.model_copy(update={
+        "warehouse": demo.warehouse.model_copy(update={"url": url}),
+        "sources": demo.sources.model_copy(update={"synthetic": EstateConfig(profile=profile)}),
+        "load": demo.load.model_copy(update={"slice_hours": 24}),
+        "chargeback": demo.chargeback.model_copy(update={"cost_model": model}),
+    })
+
+
+def _month(profile: str) -> Window:
+    start = SyntheticEstate(EstateConfig(profile=profile)).window.start
+    return Window(start, next_month(start))
+
+
+def _pod_hours(engine: sa.Engine, window: Window) -> int:
+    p = pod_usage_hourly.c
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).where(p.hour >= window.start, p.hour < window.end))
+                   .scalar_one())
+
+
+def prepared(settings: Settings, window: Window) -> sa.Engine:
+    """The profile's warehouse, built unless it already holds the month."""
+    engine = jobs.open_warehouse(settings)
+    if _pod_hours(engine, window) == 0:
+        report = jobs.build_from_synthetic(engine, settings)
+        if report.failures:
+            raise RuntimeError(f"bench warehouse build failed: {report.failures[:3]}")
+    return engine
+
+
+def _best(fn: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(engine: sa.Engine, window: Window, config: CostModelConfig) -> dict[str, Any]:
+    month = window.start.strftime("%Y-%m")
+    bare_effective_by_namespace(engine, window)  # warm the engine's caches for both
+    baseline = _best(lambda: bare_effective_by_namespace(engine, window))
+    statement_seconds = _best(lambda: compute_statement(engine, month, config))
+    start = time.perf_counter()
+    facts = month_facts(engine, window, config.allocation.source)
+    sql_seconds = time.perf_counter() - start
+    inventory = read_inventory(engine)
+    start = time.perf_counter()
+    statement = compute_statement(engine, month, config, inventory=inventory, facts=facts)
+    allocation_seconds = time.perf_counter() - start
+    return {"seconds": round(statement_seconds, 3), "baseline_seconds": round(baseline, 3),
+            "ratio": round(statement_seconds / baseline, 2) if baseline else None,
+            "sql_seconds": round(sql_seconds, 3), "allocation_seconds": round(allocation_seconds, 3),
+            "pod_hours": _pod_hours(engine, window), "reduced_rows": len(facts.usage), "lines": len(statement.lines),
+            "total": str(statement.total), "month": month}
+
+
+def run(profile: str = "demo", postgres_url: str | None = None, **_: Any) -> dict[str, Any]:
+    window = _month(profile)
+    path = cache_path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = bench_settings(profile, f"duckdb:///{path}")
+    engine = prepared(settings, window)
+    try:
+        duck = measure(engine, window, settings.chargeback.cost_model)
+    finally:
+        engine.dispose()
+    result: dict[str, Any] = {
+        "bench": "chargeback", "profile": profile, "engine": "duckdb",
+        "baseline": "bare GROUP BY namespace of SUM(GREATEST(usage, request)) over the same month",
+        **duck,
+    }
+    if postgres_url:
+        pg_settings = bench_settings(profile, postgres_url)
+        pg_engine = prepared(pg_settings, window)
+        try:
+            pg = measure(pg_engine, window, pg_settings.chargeback.cost_model)
+        finally:
+            pg_engine.dispose()
+        result["postgresql"] = pg
+    return result
