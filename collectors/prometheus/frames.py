@@ -91,11 +91,17 @@ def _drop_unattributed(frame: pd.DataFrame, name: str, cluster: str) -> pd.DataF
     return frame[~bad]
 
 
+def _empty(keys: list[str]) -> pd.Series:
+    """An empty value series indexed by ``keys`` (so joins on an empty answer keep their columns)."""
+    levels = [np.array([], dtype="datetime64[us]" if k == "hour" else object) for k in keys]
+    return pd.Series([], dtype=float, name="value", index=pd.MultiIndex.from_arrays(levels, names=keys))
+
+
 def _keyed(frames: dict[str, pd.DataFrame], name: str, keys: list[str], cluster: str) -> pd.Series:
     frame = frames[name]
     if "namespace" in keys:
         frame = _drop_unattributed(frame, name, cluster)
-    return frame.groupby(keys)["value"].sum() if len(frame) else pd.Series(dtype=float, name="value")
+    return frame.groupby(keys)["value"].sum() if len(frame) else _empty(keys)
 
 
 def container_rows(frames: dict[str, pd.DataFrame], interval: float, cluster: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -104,7 +110,7 @@ def container_rows(frames: dict[str, pd.DataFrame], interval: float, cluster: st
     pk = ["namespace", "pod", "hour"]
     running = _keyed(frames, "running", pk, cluster) * interval
     seen = _drop_unattributed(frames["seen"], "seen", cluster)
-    seen = (seen.groupby(pk)["value"].max() if len(seen) else pd.Series(dtype=float)) * interval
+    seen = (seen.groupby(pk)["value"].max() if len(seen) else _empty(pk)) * interval
     pod_seconds = running[running > 0].combine_first(seen[seen > 0]).clip(upper=HOUR_S).rename("pod_seconds")
     usage = {
         "cpu_usage_core_seconds": "cpu", "cpu_throttled_seconds": "throttled_seconds",
@@ -117,9 +123,9 @@ def container_rows(frames: dict[str, pd.DataFrame], interval: float, cluster: st
         f = _drop_unattributed(frames[kind], kind, cluster)
         for resource in ("cpu", "memory"):
             sub = f[f["resource"] == resource]
-            parts[f"_{kind}_{resource}"] = sub.groupby(ck)["value"].max() if len(sub) else pd.Series(dtype=float)
+            parts[f"_{kind}_{resource}"] = sub.groupby(ck)["value"].max() if len(sub) else _empty(ck)
     wide = pd.concat({k: v for k, v in parts.items() if len(v)}, axis=1) if any(len(v) for v in parts.values()) \
-        else pd.DataFrame(columns=list(parts), index=pd.MultiIndex.from_arrays([[]] * 4, names=ck))
+        else pd.DataFrame(columns=list(parts), index=_empty(ck).index, dtype=float)
     wide = wide.reindex(columns=list(parts))
     wide = wide.reset_index().merge(pod_seconds.reset_index(), on=pk, how="left")
     observed = wide[["cpu_usage_core_seconds", "_ws"]].notna().any(axis=1)
