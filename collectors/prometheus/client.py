@@ -56,6 +56,8 @@ def connect(endpoint: Endpoint, timeout_seconds: float) -> PrometheusConnect:
 def classify(exc: Exception, query: str, url: str) -> TransientError | PermanentError:
     """Our error for a failed request: transient (retry later) or permanent (the same will fail again)."""
     short = query if len(query) <= 160 else query[:157] + "..."
+    if isinstance(exc, requests.exceptions.SSLError):
+        return PermanentError(f"TLS failed ({_reason(exc)}): check ca_bundle and verify_tls", server=url)
     # With retries off, urllib3 reports a read timeout inside a ConnectionError: look at the reason.
     if isinstance(exc, requests.Timeout) or (isinstance(exc, requests.ConnectionError)
                                              and "timed out" in str(exc).lower()):
@@ -74,6 +76,12 @@ def classify(exc: Exception, query: str, url: str) -> TransientError | Permanent
     if isinstance(exc, ValueError):  # a truncated or non-JSON body, e.g. from a proxy in between
         return TransientError(f"unreadable response: {exc}", server=url, query=short)
     return PermanentError(f"{type(exc).__name__}: {exc}", server=url, query=short)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    m = re.search(r"\[SSL: ([A-Z_]+)\][^)'\"]*", text)
+    return m.group(0) if m else text[:200]
 
 
 @dataclass
