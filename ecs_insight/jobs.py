@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.namespace_mapping import NamespaceMappingConfig, resolve_namespaces
 from analytics.vsphere_mapping import map_vms_to_nodes
+from chargeback import lifecycle
 from chargeback.flat_rate import compute_month
 from collectors.base import Batch, Collector, ScopeFailure
 from collectors.synthetic import SyntheticEstate
@@ -180,4 +181,9 @@ def months_of(window: Window) -> Iterable[str]:
 
 
 def compute_chargeback(engine: sa.Engine, settings: Settings, months: Iterable[str]) -> dict[str, int]:
-    return {month: len(compute_month(engine, month, settings.chargeback.flat)) for month in months}
+    """Flat-rate results per month; with a price list configured, the cost model's statement drafts too."""
+    counts = {month: len(compute_month(engine, month, settings.chargeback.flat)) for month in months}
+    if settings.chargeback.cost_model.price_lists:
+        for month in counts:
+            lifecycle.refresh(engine, month, settings.chargeback.cost_model)  # a closed month stays as it is
+    return counts

@@ -19,6 +19,7 @@ from common.errors import DataError
 from ecs_insight.settings import Settings
 from tests.chargeback.conftest import MONTH
 from warehouse import statements as store
+from warehouse.queries import cost_by_sector_month
 from warehouse.schema import (
     chargeback_entitlement,
     chargeback_namespace_efficiency,
@@ -109,6 +110,9 @@ def test_results_for_the_cost_page_follow_the_statement(tiny_warehouse: tuple[Se
             chargeback_result.c.model == config.result_model, chargeback_result.c.month == MONTH)).mappings().all())
     assert sum(rows["total_cost"]) == sum(stored.lines["amount"])
     assert set(rows["sector_id"]) == set(stored.lines["sector_id"])
+    page = cost_by_sector_month(engine, model=config.result_model).set_index("sector_id")
+    for sector, lines in stored.lines.groupby("sector_id"):
+        assert page.at[sector, "total_cost"] == sum(lines["amount"])
 
 
 # --------------------------------------------------------------------------- state sequences
