@@ -4,18 +4,18 @@ frames and inventory (pandas over the generator's output, never through the ware
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
 from chargeback.rounding import dec
 from chargeback.statement import Statement, compute_statement
 from collectors.synthetic import SyntheticEstate
 from ecs_insight.settings import Settings
-from tests.chargeback.conftest import MONTH, TINY
+from tests.chargeback.conftest import MONTH, TINY, build
 
 GIB = float(2**30)
 HOURS = 30 * 24
@@ -63,10 +63,24 @@ def expected_hardware_pools(settings: Settings) -> dict[str, Decimal]:
     return out
 
 
-@pytest.fixture
-def statement(tiny_warehouse: tuple[Settings, sa.Engine]) -> tuple[Settings, Statement]:
-    settings, engine = tiny_warehouse
-    return settings, compute_statement(engine, MONTH, settings.chargeback.cost_model)
+@pytest.fixture(scope="module", params=[pytest.param("duckdb", id="duckdb"),
+                                        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)])
+def statement(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[tuple[Settings, Statement]]:
+    """The month's statement computed once per engine (the tests only read it)."""
+    if request.param == "duckdb":
+        url, drop = f"duckdb:///{tmp_path_factory.mktemp('truth') / 'wh.duckdb'}", None
+    else:
+        server = request.getfixturevalue("postgres_instance")
+        name = server.create_database()
+        url, drop = server.url_for(name), lambda: server.drop_database(name)
+    settings, engine = build(url)
+    try:
+        yield settings, compute_statement(engine, MONTH, settings.chargeback.cost_model)
+    finally:
+        engine.dispose()
+        if drop:
+            drop()
 
 
 def _pool(st: Statement, cluster_id: str, pool: str) -> Decimal:
