@@ -25,6 +25,7 @@ from ecs_insight.settings import Settings, load_settings
 console = Console(stderr=True)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
 MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
+TOP_WASTE = 10
 SUMMARY_KEYS = ["sector_id", "cluster_id", "namespace", "application", "cost_centre", "cost_type"]
 
 
@@ -152,11 +153,32 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
     total = sum(rows["amount"], Decimal(0))
     table.add_row("total", "", "", "", "", "", f"{total:,.2f} {h['currency']}")
     out.print(table)
+    if not stored.entitlement.empty:
+        bought = Table(title="entitlement (monthly averages)")
+        for column in ("sector", "resource", "purchased", "requested", "used", "unused cost"):
+            bought.add_column(column, justify="left" if column in ("sector", "resource") else "right")
+        for row in stored.entitlement.itertuples(index=False):
+            bought.add_row(row.sector_id, row.resource, f"{row.purchased:,.2f}", f"{row.requested:,.2f}",
+                           f"{row.used:,.2f}", f"{Decimal(row.unused_amount):,.2f}")
+        out.print(bought)
+    waste = stored.efficiency.sort_values("wasted_amount", ascending=False).head(TOP_WASTE)
+    if not waste.empty:
+        wasted = Table(title=f"largest waste: requested but unused (top {TOP_WASTE})")
+        for column in ("sector", "cluster", "namespace", "CPU usage/request", "memory usage/request", "wasted"):
+            wasted.add_column(column, justify="left" if column in ("sector", "cluster", "namespace") else "right")
+        for row in waste.itertuples(index=False):
+            wasted.add_row(row.sector_id, row.cluster_id, row.namespace, _percent(row.cpu_efficiency),
+                           _percent(row.memory_efficiency), f"{Decimal(row.wasted_amount):,.2f}")
+        out.print(wasted)
     completeness = json.loads(h["completeness"])
     gaps = {c: v for c, v in completeness.items() if not v["complete"]}
     out.print(f"data completeness: {len(completeness) - len(gaps)} of {len(completeness)} clusters complete"
               + "".join(f"; {c}: {v['ratio']:.1%} of hours, {v['failed_runs']} failed runs" for c, v in gaps.items()),
               highlight=False)
+
+
+def _percent(value: object) -> str:
+    return "-" if value is None or pd.isna(value) else f"{float(value):.0%}"
 
 
 def register(app: typer.Typer) -> None:
