@@ -241,7 +241,8 @@ def pool_lines(ctx: ClusterContext, pool: str, amount: Decimal, recipients: list
 
 
 def rated_lines(ctx: ClusterContext, pool: str, cost_type: str, items: pd.DataFrame, currency: str,
-                platform_basis: dict[str, float], platform_quantity: pd.Series) -> list[dict[str, object]]:
+                platform_basis: dict[str, float], platform_quantity: Mapping[str, float],
+                basis_unit: str = "effective core-hours") -> list[dict[str, object]]:
     """Quantity x rate lines (``items``: namespace, quantity, unit, rate, amount, what); the platform
     namespaces' amounts are then spread over the tenants as a platform pool (largest remainder)."""
     lines: list[dict[str, object]] = []
@@ -261,8 +262,8 @@ def rated_lines(ctx: ClusterContext, pool: str, cost_type: str, items: pd.DataFr
             "amount": item.amount,
         })
     if platform_total:
-        recipients = spread(1.0, platform_basis, platform_quantity, "platform", "basis",
-                             f"{pool} of platform namespaces by the platform basis")
+        recipients = spread(1.0, platform_basis, platform_quantity, "platform", basis_unit,
+                            f"{pool} of platform namespaces by {basis_unit}")
         lines.extend(pool_lines(ctx, pool, platform_total, recipients, currency,
                                 f"{pool} charged to platform namespaces"))
     return lines

@@ -223,7 +223,8 @@ def _storage_and_logs(ctx: ClusterContext, pvcs: pd.DataFrame, logs: pd.DataFram
         if total:
             pools_out.append({"cluster_id": ctx.cluster_id, "pool": pool, "amount": total,
                               "basis": f"sum of {len(items)} quantity x rate items"})
-        out.extend(rated_lines(ctx, pool, pool, items, config.currency, shares, per_ns))
+        out.extend(rated_lines(ctx, pool, pool, items, config.currency, shares, per_ns,
+                               "effective core-hours" if basis_col.startswith("cpu") else "effective GiB-hours"))
     return out
 
 
