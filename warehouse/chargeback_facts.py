@@ -130,7 +130,12 @@ def run_coverage(runs: pd.DataFrame, window: Window) -> pd.DataFrame:
 
 
 def _frame(conn: sa.Connection, query: sa.Select, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(conn.execute(query).mappings().all(), columns=columns)
+    """Rows as a frame whose text columns hold Python strings: the allocation walks them row by row,
+    which is several times faster on object columns than on Arrow-backed ones."""
+    rows = conn.execute(query).all()
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    text = [c for c in columns if frame[c].dtype != object and pd.api.types.is_string_dtype(frame[c])]
+    return frame.astype({c: object for c in text}) if text else frame
 
 
 def month_facts(bind: sa.Engine | sa.Connection, window: Window, source: str | None = None) -> MonthFacts:
