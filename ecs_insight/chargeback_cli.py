@@ -22,7 +22,7 @@ from ecs_insight import jobs
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, load_settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages name long paths: never wrap them
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
 MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
 TOP_WASTE = 10

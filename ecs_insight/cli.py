@@ -30,7 +30,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(chargeback_app, name="chargeback")
 chargeback_cli.register(chargeback_app)
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages name long paths: never wrap them
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c",
