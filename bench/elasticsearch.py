@@ -19,12 +19,12 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from bench.noida_server import NoidaServer
 from collectors.base import Batch
 from collectors.elasticsearch import ElasticsearchSourceConfig, make_collector
 from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.ndjson import NDJSON_TABLES, bulk_actions, index_template, iter_documents
 from common.windows import Window
+from testbed.noida import start_noida
 
 HOURS = {"tiny": 6, "demo": 6, "enterprise": 3}
 OFFSET_HOURS = 10  # a working-day morning
@@ -59,7 +59,7 @@ def run(profile: str = "demo", **_: Any) -> dict[str, Any]:
     window = Window(start, start + timedelta(hours=hours))
     clusters = sorted(estate.dimensions()["cluster"]["cluster_id"])
     with tempfile.TemporaryDirectory() as tmp:
-        server = NoidaServer(Path(tmp) / "data", Path(tmp) / "noida.log")
+        server = start_noida(Path(tmp) / "data", Path(tmp) / "noida.log")
         try:
             client = Elasticsearch(server.url, request_timeout=600)
             client.indices.put_index_template(name="openshift-logs", **index_template())

@@ -18,12 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from bench.prometheus_server import Server, backfill, require_binaries
 from collectors.base import Batch
 from collectors.prometheus import PrometheusCollector, PrometheusSourceConfig
 from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.openmetrics import write_estate_openmetrics
 from common.windows import Window
+from testbed.prometheus import create_blocks, require_binaries, start_prometheus
 
 # (hours collected, sample step in seconds) per profile; the estate's clusters and pods are the profile's.
 SHAPES = {"tiny": (2, 60), "demo": (6, 300), "enterprise": (6, 300)}
@@ -70,9 +70,9 @@ def run(profile: str = "demo", **_: Any) -> dict[str, Any]:
         text = root / "estate.om"
         with text.open("w", encoding="utf-8") as fh:
             written = write_estate_openmetrics(fh, estate, window, step_seconds=step)
-        backfill_seconds = backfill(text, root / "data")
+        backfill_seconds = create_blocks(text, root / "data", timeout=None).seconds
         text.unlink()
-        server = Server(root / "data", root)
+        server = start_prometheus(root / "data", root, timeout=60)
         try:
             cfg = PrometheusSourceConfig(thanos={"url": server.url, "clusters": clusters}, scrape_interval_seconds=step,
                                          concurrency=CONCURRENCY)

@@ -19,12 +19,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bench.latency_proxy import LatencyProxy
-from bench.vcsim import VcsimServer, start_vcsim
 from collectors.vsphere.collector import VSphereCollector
 from collectors.vsphere.config import VCenterConfig, VSphereConfig
 from collectors.vsphere.perf import now_utc
 from common.windows import Window, floor_hour
+from testbed.proxies import LatencyProxy
+from testbed.vcsim import VcsimServer, start_vcsim
 
 # (clusters, hosts per cluster, VMs per cluster, datastores) per profile.
 SHAPES = {"tiny": (2, 2, 25, 2), "demo": (5, 4, 100, 4), "enterprise": (10, 8, 200, 8)}

@@ -3,7 +3,7 @@
 - ``postgres_server`` (session): one PostgreSQL 15 server for the whole run, started on a free
   loopback port and stopped at the end even when tests fail; the value is its base URL
   ``postgresql+psycopg://app@127.0.0.1:PORT/postgres``. ``postgres_instance`` is the same server
-  as a :class:`tests.support.postgres.PostgresServer` (port, ``create_database``, log tail).
+  as a :class:`testbed.postgres.PostgresServer` (port, ``create_database``, log tail).
 - ``postgres_url``: a fresh, empty PostgreSQL database for one test, dropped afterwards.
 - ``duckdb_url``: a DuckDB file in the test's ``tmp_path`` (created on first connect).
 - ``warehouse_url``: runs the test once per engine, ids ``duckdb`` and ``postgres``.
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
+from testbed.postgres import PostgresServer, PostgresUnavailable, start_postgres
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
 

@@ -21,8 +21,8 @@ from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.ndjson import NdjsonStats, index_template, write_estate_ndjson
 from collectors.synthetic.openmetrics import OpenMetricsStats, write_estate_openmetrics
 from common.windows import Window
-from tests.support.elasticsearch import NoidaServer, load_ndjson, start_noida
-from tests.support.prometheus import Backfill, PrometheusServer, create_blocks, start_prometheus
+from testbed.noida import NoidaServer, load_ndjson, start_noida
+from testbed.prometheus import Backfill, PrometheusServer, create_blocks, start_prometheus
 
 BACKFILL_OFFSET_HOURS = 10  # a working-day morning of the tiny estate's first day
 BACKFILL_HOURS = 3

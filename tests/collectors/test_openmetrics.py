@@ -32,8 +32,8 @@ from collectors.synthetic.openmetrics import (
     write_openmetrics,
 )
 from common.windows import Window
+from testbed.prometheus import unix
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice, PrometheusEstate
-from tests.support.prometheus import unix
 
 REL = 1e-9
 CPU = 'sum by (cluster, namespace) (increase(container_cpu_usage_seconds_total{{{sel}}}[1h]))'

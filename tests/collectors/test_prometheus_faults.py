@@ -29,9 +29,9 @@ from collectors.prometheus.config import Endpoint
 from collectors.synthetic.openmetrics import write_estate_openmetrics
 from common.windows import Window
 from ecs_insight.jobs import collect_window
+from testbed.procs import free_port
+from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice
-from tests.support.procs import free_port
-from tests.support.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
 from warehouse import runs
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade

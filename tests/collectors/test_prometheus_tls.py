@@ -17,9 +17,9 @@ from pydantic import SecretStr
 from collectors.base import Batch, ScopeFailure
 from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig
 from common.windows import Window
+from testbed.procs import free_port, start_process, stop_process, wait_until
+from testbed.prometheus import create_blocks
 from tests.collectors.test_prometheus_faults import EDGE_HOUR, _om_edge
-from tests.support.procs import free_port, start_process, stop_process, wait_until
-from tests.support.prometheus import create_blocks
 
 WINDOW = Window(EDGE_HOUR, EDGE_HOUR + timedelta(hours=1))
 

@@ -16,7 +16,7 @@ from dashboards.cost.figures import UNALLOCATED_COLOUR, cost_by_sector_chart, se
 from dashboards.cost.layout import layout
 from dashboards.cost.tables import namespace_table, rounding_differs, sector_totals_table
 from dashboards.formatting import money, month_label, percent, quantity, short_month_label, to_cents
-from tests.support.procs import free_port
+from testbed.procs import free_port
 from warehouse.queries import cost_by_namespace, cost_by_sector_month
 
 

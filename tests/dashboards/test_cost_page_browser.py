@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from dashboards import DashboardConfig, create_app
 from dashboards.cost import ids
-from tests.support.procs import free_port
+from testbed.procs import free_port
 
 pytestmark = pytest.mark.browser
 

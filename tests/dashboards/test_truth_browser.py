@@ -19,7 +19,7 @@ from dashboards import create_app
 from dashboards.cost import ids
 from ecs_insight import jobs
 from ecs_insight.settings import Settings, load_settings
-from tests.support.procs import free_port
+from testbed.procs import free_port
 
 pytestmark = pytest.mark.browser
 MONTH = "2026-09"

@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from collectors.vsphere.config import VCenterConfig, VSphereConfig
-from tests.support.vcsim import VcsimServer, available, start_vcsim
+from testbed.vcsim import VcsimServer, available, start_vcsim
 
 SHAPE = {"datacenters": 1, "clusters": 2, "cluster_hosts": 3, "standalone_hosts": 1, "vms_per_pool": 4,
          "datastores": 2}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.vcsim import VcsimServer
+from testbed.vcsim import VcsimServer
 
 CLI = str(Path(sys.executable).with_name("ecs-insight"))
 

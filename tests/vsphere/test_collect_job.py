@@ -18,7 +18,7 @@ from common.windows import Window
 from ecs_insight import jobs
 from ecs_insight.incremental import collect_incremental
 from ecs_insight.schedule_config import ScheduleConfig
-from tests.support.vcsim import VcsimServer
+from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import config_of, vcenter_of
 from warehouse import load
 from warehouse.dimensions import read_dimension

@@ -19,7 +19,7 @@ from collectors.vsphere.config import VCenterConfig
 from collectors.vsphere.connection import connect
 from common.errors import PermanentError
 from common.windows import Window
-from tests.support.vcsim import VcsimServer
+from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import config_of, vcenter_of
 
 T0 = datetime(2026, 3, 2, 9)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from collectors.vsphere.collector import dimensions
 from collectors.vsphere.connection import connect
 from collectors.vsphere.inventory import _retrieve, read_inventory
-from tests.support.vcsim import VcsimServer
+from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import vcenter_of
 
 

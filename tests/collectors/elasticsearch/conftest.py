@@ -18,8 +18,8 @@ from collectors.elasticsearch import ClusterIndices, ElasticsearchSourceConfig, 
 from collectors.synthetic.access_logs import AccessLogStats, write_access_ndjson
 from collectors.synthetic.ndjson import index_template
 from common.windows import Window
+from testbed.noida import load_ndjson
 from tests.collectors.conftest import ElasticsearchEstate
-from tests.support.elasticsearch import load_ndjson
 
 ACCESS_MINUTES = 10
 LATENCY_THRESHOLD_MS = 300.0

@@ -27,8 +27,8 @@ from collectors.elasticsearch.volume import parse_composite, parse_terms
 from common.errors import DataError, TransientError
 from common.windows import Window
 from ecs_insight import jobs
+from testbed.procs import free_port
 from tests.collectors.elasticsearch.conftest import source_config
-from tests.support.procs import free_port
 from warehouse.runs import recent_runs
 
 T0 = datetime(2026, 9, 1, 10)

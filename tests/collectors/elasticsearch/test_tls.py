@@ -10,9 +10,10 @@ import pytest
 from collectors.base import Batch, ScopeFailure
 from collectors.elasticsearch import make_collector
 from common.errors import PermanentError
+from testbed.certificates import Certificates, make_certificates
+from testbed.proxies import TlsProxy
 from tests.collectors.conftest import ElasticsearchEstate
 from tests.collectors.elasticsearch.conftest import source_config
-from tests.support.tls_proxy import Certificates, TlsProxy, make_certificates
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.procs import free_port, port_open, wait_until
+from testbed.procs import free_port, port_open, wait_until
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ROLE = "app"

@@ -1,4 +1,4 @@
-"""Starting and stopping real servers for tests: free ports, readiness, clean shutdown by PID."""
+"""Starting and stopping real servers: free ports, readiness with log tails, clean shutdown by PID."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, proc: subpr
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts TCP connections on ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.5)
         return s.connect_ex((host, port)) == 0
@@ -57,6 +58,7 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
 
 
 def start_process(args: list[str], log_path: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start a server in its own process group with output to ``log_path``."""
-    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child; closed when it exits
-    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    """Start a server in its own process group (so :func:`stop_process` reaches its children too) with its
+    output appended to ``log_path``; the child keeps its own copy of the log descriptor."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)

@@ -1,4 +1,4 @@
-"""A real Prometheus for tests: promtool backfill of OpenMetrics text, then a server on that data.
+"""A real Prometheus for tests and benchmarks: promtool backfill of OpenMetrics text, then a server on that data.
 
 Prometheus 2.42 (Debian) serves blocks made by ``promtool tsdb create-blocks-from openmetrics``
 from its data dir; the server binds 127.0.0.1 on a free port and is stopped by PID.
@@ -19,11 +19,21 @@ from typing import Any
 
 import requests
 
-from tests.support.procs import free_port, start_process, stop_process, wait_until
+from common.errors import ConfigError
+from testbed.procs import free_port, start_process, stop_process, wait_until
+
+BINARIES = ("prometheus", "promtool")
 
 
 def available() -> bool:
-    return shutil.which("prometheus") is not None and shutil.which("promtool") is not None
+    return all(shutil.which(b) is not None for b in BINARIES)
+
+
+def require_binaries() -> None:
+    """Raise a :class:`ConfigError` naming what is missing and where it comes from."""
+    missing = [b for b in BINARIES if shutil.which(b) is None]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} not found; install the Debian package prometheus")
 
 
 @dataclass(frozen=True)
@@ -40,14 +50,17 @@ class Backfill:
 _BLOCK_ROW = re.compile(r"^[0-9A-Z]{26}\s+(\d+)\s+(\d+)\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)", re.M)
 
 
-def create_blocks(openmetrics: Path, blocks_dir: Path, *, max_block_duration: str = "24h") -> Backfill:
-    """``promtool tsdb create-blocks-from openmetrics`` into ``blocks_dir``; raises with promtool's output."""
+def create_blocks(openmetrics: Path, blocks_dir: Path, *, max_block_duration: str = "24h",
+                  timeout: float | None = 600) -> Backfill:
+    """``promtool tsdb create-blocks-from openmetrics`` into ``blocks_dir``; raises with promtool's output.
+
+    ``timeout=None`` lets a large backfill (a benchmark's estate) take as long as it needs."""
     blocks_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     run = subprocess.run(
         ["promtool", "tsdb", "create-blocks-from", "openmetrics", f"--max-block-duration={max_block_duration}",
          str(openmetrics), str(blocks_dir)],
-        capture_output=True, text=True, timeout=600, check=False)
+        capture_output=True, text=True, timeout=timeout, check=False)
     seconds = time.perf_counter() - started
     output = run.stdout + run.stderr
     if run.returncode != 0:

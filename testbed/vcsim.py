@@ -1,7 +1,7 @@
 """A simulated vCenter for benchmarks and tests: govmomi's simulator behind our own small Go main.
 
 Debian's ``golang-github-vmware-govmomi-dev`` ships the simulator package but no ``vcsim`` command,
-so ``bench/vcsim/main.go`` is built offline with the Debian Go toolchain into a cache directory
+so ``testbed/vcsim/main.go`` (package data) is built offline with the Debian Go toolchain into a cache directory
 keyed by the source's hash (built once, reused by later runs). Each server listens on a free
 127.0.0.1 port with its own self-signed certificate (written next to its log) and is stopped by
 PID (its process group: SIGTERM, then SIGKILL).
@@ -9,18 +9,16 @@ PID (its process group: SIGTERM, then SIGKILL).
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from testbed.procs import free_port, port_open, start_process, stop_process, wait_until
 
 MAIN_GO = Path(__file__).with_name("vcsim") / "main.go"
 GOPATH = "/usr/share/gocode"
@@ -105,34 +103,16 @@ class VcsimServer:
 
     def stop(self, timeout: float = 15) -> None:
         """SIGTERM the server's process group, then SIGKILL what is left."""
-        if self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
+        stop_process(self.proc, timeout=timeout)
 
     @property
     def running(self) -> bool:
         return self.proc.poll() is None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _ready(port: int, log: Path) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        if s.connect_ex(("127.0.0.1", port)) != 0:
-            return False
-    return log.exists() and "VCSIM_URL=" in log.read_text(errors="replace")
+    """Listening, and the simulator has printed its URL (its inventory is built by then)."""
+    return port_open(port) and log.exists() and "VCSIM_URL=" in log.read_text(errors="replace")
 
 
 def start_vcsim(workdir: Path, *, datacenters: int = 1, clusters: int = 1, cluster_hosts: int = 3,
@@ -141,22 +121,19 @@ def start_vcsim(workdir: Path, *, datacenters: int = 1, clusters: int = 1, clust
     """Start a simulated vCenter of the given shape on a free port; stop it with ``.stop()``."""
     binary = build_vcsim()
     workdir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     cert = workdir / f"vcsim-{port}.pem"
     log = workdir / f"vcsim-{port}.log"
     args = [str(binary), "-port", str(port), "-cert", str(cert), "-dc", str(datacenters), "-cluster", str(clusters),
             "-host", str(cluster_hosts), "-standalone-host", str(standalone_hosts), "-vm", str(vms_per_pool),
             "-ds", str(datastores), "-username", USERNAME, "-password", PASSWORD]
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = start_process(args, str(log))
     server = VcsimServer("127.0.0.1", port, cert, proc, datacenters=datacenters, clusters=clusters,
                          cluster_hosts=cluster_hosts, standalone_hosts=standalone_hosts, vms_per_pool=vms_per_pool,
                          datastores=datastores)
-    deadline = time.monotonic() + timeout
-    while not _ready(port, log):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-            raise RuntimeError(f"vcsim did not become ready within {timeout}s\n{tail}")
-        time.sleep(0.1)
+    try:
+        wait_until(lambda: _ready(port, log), timeout, "vcsim", proc, str(log))
+    except BaseException:
+        server.stop()
+        raise
     return server

@@ -1,8 +1,9 @@
-"""An Elasticsearch-API server for tests: noida-db on loopback, stopped by PID.
+"""An Elasticsearch-API server for tests and benchmarks: noida-db on loopback, stopped by PID; bulk NDJSON loading.
 
 ``noida-db start`` is a wrapper that starts the engine as a child process. The wrapper is started in
 its own process group; stopping sends SIGTERM to that group and then makes sure every process it
-started (found by PID while it ran) is gone.
+started (its PIDs recorded once it was ready) is gone, without touching a PID the system has since
+given to something else.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import psutil
 import requests
 from elasticsearch import Elasticsearch, helpers
 
-from tests.support.procs import free_port, start_process, stop_process, wait_until
+from common.errors import ConfigError
+from testbed.procs import free_port, start_process, stop_process, wait_until
 
 
 def noida_binary() -> str | None:
+    """The venv's noida-db (installed with the dev extra), else one on PATH."""
     local = Path(sys.executable).with_name("noida-db")
     return str(local) if local.exists() else shutil.which("noida-db")
 
@@ -46,20 +49,23 @@ class NoidaServer:
     children: list[int] = field(default_factory=list)
 
     def stop(self, timeout: float = 15) -> None:
+        """SIGTERM the wrapper's process group, then SIGKILL any recorded child still running."""
         stop_process(self.proc, timeout=timeout)
         deadline = time.monotonic() + timeout
         for pid in self.children:
-            while _alive(pid) and time.monotonic() < deadline:
+            while _alive_noida(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            if _alive(pid):
+            if _alive_noida(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
 
 
-def _alive(pid: int) -> bool:
+def _alive_noida(pid: int) -> bool:
+    """Whether ``pid`` is still a running noida-db process (a reused PID is someone else's)."""
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
+        proc = psutil.Process(pid)
+        return proc.status() != psutil.STATUS_ZOMBIE and any("noida" in part for part in proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
 
 
@@ -67,7 +73,7 @@ def start_noida(data_dir: Path, log_path: Path, *, timeout: float = 60) -> Noida
     """noida-db serving only the Elasticsearch API on a free 127.0.0.1 port."""
     binary = noida_binary()
     if binary is None:
-        raise RuntimeError("noida-db is not installed")
+        raise ConfigError("noida-db not found; install the dev extra (pip install -e '.[dev]')")
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     proc = start_process([binary, "start", "--data-dir", str(data_dir), "--host", "127.0.0.1",
@@ -84,8 +90,8 @@ def start_noida(data_dir: Path, log_path: Path, *, timeout: float = 60) -> Noida
 
 
 @contextmanager
-def running_noida(data_dir: Path, log_path: Path) -> Iterator[NoidaServer]:
-    server = start_noida(data_dir, log_path)
+def running_noida(data_dir: Path, log_path: Path, *, timeout: float = 60) -> Iterator[NoidaServer]:
+    server = start_noida(data_dir, log_path, timeout=timeout)
     try:
         yield server
     finally:
