@@ -193,10 +193,21 @@ def _upsert(conn: sa.Connection, table: sa.Table, keys: list[str], records: list
     # ON CONFLICT ... DO UPDATE is understood by both PostgreSQL and DuckDB.
     for start in range(0, len(records), chunk):
         stmt = pg_insert(table).values(records[start:start + chunk])
-        updates = {c.name: stmt.excluded[c.name] for c in table.c
+        updates = {c.name: _merged(c, stmt.excluded[c.name]) for c in table.c
                    if c.name not in keys and (provided is None or c.name in provided)}
         conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates) if updates
                      else stmt.on_conflict_do_nothing(index_elements=keys))
+
+
+def _merged(column: sa.Column, new: Any) -> Any:
+    """The value an upsert stores: the new one, or for a column declared ``info={"merge": "min"|"max"}``
+    (first/last seen) the lesser/greater of stored and new; LEAST/GREATEST skip NULLs on both engines."""
+    how = column.info.get("merge")
+    if how == "min":
+        return sa.func.least(column, new)
+    if how == "max":
+        return sa.func.greatest(column, new)
+    return new
 
 
 def load_dimensions(engine: sa.Engine, frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]

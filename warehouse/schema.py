@@ -104,6 +104,21 @@ workload = Table(
     Column("kind", String(64), primary_key=True, comment="Deployment, StatefulSet, DeploymentConfig..."),
 )
 
+# first_seen/last_seen merge as min/max on upsert (warehouse.load reads the column's info), so a
+# pod seen over several collection windows keeps its whole lifetime whatever order they load in.
+pod = Table(
+    "pod",
+    metadata,
+    Column("cluster_id", String(64), primary_key=True),
+    Column("namespace", String(253), primary_key=True),
+    Column("pod", String(253), primary_key=True),
+    Column("workload", String(253)),
+    Column("workload_kind", String(64)),
+    Column("labels", Text, comment="Pod labels as a JSON object"),
+    Column("first_seen", DateTime, comment="Start (UTC) of the first hour the pod was seen", info={"merge": "min"}),
+    Column("last_seen", DateTime, comment="Start (UTC) of the last hour the pod was seen", info={"merge": "max"}),
+)
+
 vsphere_host = Table(
     "vsphere_host",
     metadata,
@@ -437,7 +452,8 @@ FACT_TABLES: dict[str, Table] = {
 }
 
 DIMENSION_TABLES: dict[str, Table] = {
-    t.name: t for t in (sector, cluster, node, namespace, workload, vsphere_host, vsphere_vm, datastore)
+    t.name: t for t in (sector, cluster, node, namespace, workload, pod, vsphere_host, vsphere_vm,
+                        datastore)
 }
 
 

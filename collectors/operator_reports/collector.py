@@ -12,7 +12,9 @@ Mapping to the warehouse (units are the same: core-seconds and byte-seconds per 
 - the same rows' node columns -> node_hourly (capacity; allocatable is not reported and is set to
   capacity) and node rows; the node's role from ``node_role`` or the node labels report;
 - storage report -> pvc_hourly (a claim mounted by several pods appears once per pod: one row kept);
-- namespace labels report -> namespace rows with the Kubernetes label keys restored.
+- namespace labels report -> namespace rows with the Kubernetes label keys restored;
+- the pod report's optional ``pod_labels`` column -> pod rows (labels of the pod's latest interval,
+  keys restored; first and last hour reported).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pandas as pd
 
 from collectors.base import Batch
 from collectors.operator_reports.parse import Report, parse_labels, parse_report, read_sources
-from collectors.prometheus.frames import restore_labels
+from collectors.prometheus.frames import POD_LABEL_KEYS, restore_labels
 from common.errors import DataError
 from common.windows import Window
 
@@ -81,6 +83,8 @@ class OperatorReportsImport:
         if len(ns):
             yield Batch("namespace", SOURCE, cluster, window, self._namespace_rows(ns))
         yield Batch("pod_usage_hourly", SOURCE, cluster, window, self._pod_rows(pods))
+        if "pod_labels" in pods and len(pods):
+            yield Batch("pod", SOURCE, cluster, window, self._pod_dimension(pods))
         yield Batch("node_hourly", SOURCE, cluster, window, self._node_hourly(nodes_facts, node_labels, pods))
         yield Batch("pvc_hourly", SOURCE, cluster, window, self._pvc_rows(self._hourly(self._frames("storage"),
                                                                                          window)))
@@ -193,6 +197,22 @@ class OperatorReportsImport:
             "labels": [json.dumps(restore_labels(parse_labels(raw), self.label_keys), sort_keys=True)
                        for raw in latest["namespace_labels"]],
             "is_platform": False,
+        })
+
+    def _pod_dimension(self, pods: pd.DataFrame) -> pd.DataFrame:
+        """Pod rows: labels of each pod's latest interval (keys restored), first and last hour reported.
+        The report names no owner, so the workload columns are left to other sources."""
+        f = pods.assign(_t=pd.to_datetime(pods["interval_start"])).sort_values("_t", kind="stable")
+        g = f.groupby(["namespace", "pod"], sort=True)
+        latest = g["pod_labels"].last()
+        keys = [*self.label_keys, *POD_LABEL_KEYS]
+        return pd.DataFrame({
+            "cluster_id": self.cluster_id,
+            "namespace": latest.index.get_level_values("namespace"),
+            "pod": latest.index.get_level_values("pod"),
+            "labels": [json.dumps(restore_labels(parse_labels(raw), keys), sort_keys=True) for raw in latest],
+            "first_seen": g["hour"].min().to_numpy(),
+            "last_seen": g["hour"].max().to_numpy(),
         })
 
     def _pvc_rows(self, storage: pd.DataFrame) -> pd.DataFrame:

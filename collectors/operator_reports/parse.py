@@ -50,6 +50,8 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
 # The operator writes Go's time.Time String(): "2024-01-01 00:00:00 +0000 UTC".
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ?([+-]\d{4}|Z))?(?: UTC)?$")
 _TEXT = ("node", "namespace", "pod", "persistentvolumeclaim")
+# Label columns, checked wherever they appear (the pod report's ``pod_labels`` is optional).
+LABEL_COLUMNS = ("node_labels", "namespace_labels", "pod_labels")
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def parse_report(name: str, text: str) -> Report:
     index = {col: i for i, col in enumerate(header)}
     numbers = [(c, index[c], c in spec["optional_numbers"]) for c in spec["numbers"]]
     texts = [(c, index[c]) for c in _TEXT if c in index and c in spec["required"]]
-    labels_col = next((c for c in header if c in ("node_labels", "namespace_labels")), None)
+    labels_cols = [c for c in header if c in LABEL_COLUMNS]
     columns: dict[str, list] = {c: [] for c in header}
     for row in reader:
         line = reader.line_num
@@ -136,7 +138,7 @@ def parse_report(name: str, text: str) -> Report:
         for col, i in texts:
             if not row[i].strip():
                 raise DataError("empty value", file=name, line=line, column=f"{i + 1} ({col})")
-        if labels_col is not None:
+        for labels_col in labels_cols:
             try:
                 parse_labels(row[index[labels_col]])
             except ValueError as exc:

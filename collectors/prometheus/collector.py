@@ -1,5 +1,5 @@
 """The Prometheus collector: OpenShift usage from each cluster's Prometheus (or one Thanos Querier)
-into hourly facts, with node, namespace and workload dimension rows.
+into hourly facts, with node, namespace, workload and pod (labels) dimension rows.
 
 Per cluster and chunk of hours it sends the fixed query set of ``queries`` (aggregated on the
 server), with bounded concurrency over all clusters, then reduces the answers in ``frames``. A
@@ -140,6 +140,11 @@ class PrometheusCollector:
         yield Batch("namespace", self.source, cluster, window,
                     fr.namespace_rows(got.namespace_labels, self.label_keys, cluster))
         yield Batch("workload", self.source, cluster, window, fr.workload_rows(pods, cluster))
+        inside = pods[(pods["hour"] >= window.start) & (pods["hour"] < window.end)] if len(pods) else pods
+        for frame in fr.pod_dimension(got.pod_labels, inside, owners, [*self.label_keys, *fr.POD_LABEL_KEYS],
+                                      cluster):
+            if len(frame):
+                yield Batch("pod", self.source, cluster, window, frame)
         for table, frame in (("pod_usage_hourly", pods), ("container_usage_hourly", containers),
                              ("node_hourly", nodes), ("pvc_hourly", pvcs)):
             inside = frame[(frame["hour"] >= window.start) & (frame["hour"] < window.end)] if len(frame) else frame
@@ -159,17 +164,24 @@ def _ask(run: QueryRunner, query: Query, sel: str, chunk: Window) -> Result:
 class Answers:
     frames: dict[str, pd.DataFrame]
     namespace_labels: dict[str, dict[str, str]]
+    pod_labels: dict[tuple[str, str], dict[str, str]]
 
 
 def _gather(futures: list[tuple[Query, Future[Result]]]) -> Answers:
     """Answers of one cluster by query name (chunks concatenated); the first error is raised."""
     parts: dict[str, list[pd.DataFrame]] = {}
     labels: dict[str, dict[str, str]] = {}
+    pod_labels: dict[tuple[str, str], dict[str, str]] = {}
     for query, fut in futures:
         result = fut.result()
         if query.name == "namespace_labels":
             for ns, lab in fr.namespace_label_sets(result).items():
                 labels.setdefault(ns, {}).update(lab)
+        elif query.name == "pod_labels":
+            # Chunks in time order: a pod relabelled in place ends with its latest labels.
+            for key, lab in fr.pod_label_sets(result).items():
+                pod_labels.setdefault(key, {}).update(lab)
         parts.setdefault(query.name, []).append(fr.to_frame(query, result))
-    return Answers({name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}, labels)
+    return Answers({name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}, labels,
+                   pod_labels)
 

@@ -72,9 +72,29 @@ def namespace_label_sets(result: Result) -> dict[str, dict[str, str]]:
     return out
 
 
+def pod_label_sets(result: Result) -> dict[tuple[str, str], dict[str, str]]:
+    """kube_pod_labels' label_* labels per (namespace, pod); a pod with no label_* has an empty set."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for series in result:
+        metric = series.get("metric", {})
+        ns, pod = metric.get("namespace"), metric.get("pod")
+        if ns and pod:
+            out.setdefault((ns, pod), {}).update({k: v for k, v in metric.items() if k.startswith("label_")})
+    return out
+
+
 def sanitize(key: str) -> str:
     """kube-state-metrics' label name for a Kubernetes label key."""
     return "label_" + "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in key)
+
+
+# Pod label keys restored besides the namespace mapping's: the Kubernetes recommended labels and the
+# ECS mapping labels (a pod's ``ecs/cost-centre`` overrides its namespace's).
+POD_LABEL_KEYS: tuple[str, ...] = (
+    "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+    "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by",
+    "statefulset.kubernetes.io/pod-name", "ecs/sector", "ecs/application", "ecs/cost-centre",
+)
 
 
 def restore_labels(sanitised: dict[str, str], known_keys: Iterable[str]) -> dict[str, str]:
@@ -323,6 +343,35 @@ def namespace_rows(labels: dict[str, dict[str, str]], known_keys: Iterable[str],
         "labels": [json.dumps(restore_labels(labels[n], keys), sort_keys=True) for n in names],
         "is_platform": False,
     })
+
+
+def pod_dimension(labels: dict[tuple[str, str], dict[str, str]], pods: pd.DataFrame, owners: pd.DataFrame,
+                  known_keys: Iterable[str], cluster: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``pod`` dimension rows of one window: (pods kube_pod_labels answered for, with their labels;
+    pods seen only in the usage facts, without a labels column so stored labels are kept).
+
+    ``pods`` are the window's pod_usage_hourly rows: first/last seen are the first and last hours
+    with running seconds (NULL for a pod that only has labels; the warehouse merges them as min/max)."""
+    keys = list(known_keys)
+    ran = pods[pods["pod_seconds"] > 0] if len(pods) else pods
+    seen = ran.groupby(["namespace", "pod"])["hour"].agg(["min", "max"]) if len(ran) else \
+        pd.DataFrame(columns=["min", "max"], index=pd.MultiIndex.from_arrays([[], []], names=["namespace", "pod"]))
+    owner = {(ns, pod): (w, k) for ns, pod, w, k in zip(owners["namespace"], owners["pod"], owners["workload"],
+                                                        owners["workload_kind"], strict=True)}
+
+    def rows(names: list[tuple[str, str]]) -> pd.DataFrame:
+        return pd.DataFrame({
+            "cluster_id": cluster, "namespace": [n for n, _ in names], "pod": [p for _, p in names],
+            "workload": [owner.get(k, (None, None))[0] for k in names],
+            "workload_kind": [owner.get(k, (None, None))[1] for k in names],
+            "first_seen": pd.array([seen["min"].get(k) for k in names], dtype="datetime64[us]"),
+            "last_seen": pd.array([seen["max"].get(k) for k in names], dtype="datetime64[us]"),
+        })
+
+    labelled = sorted(labels)
+    with_labels = rows(labelled)
+    with_labels.insert(5, "labels", [json.dumps(restore_labels(labels[k], keys), sort_keys=True) for k in labelled])
+    return with_labels, rows(sorted(set(seen.index) - set(labels)))
 
 
 def workload_rows(pods: pd.DataFrame, cluster: str) -> pd.DataFrame:

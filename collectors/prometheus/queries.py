@@ -12,7 +12,7 @@ Three evaluation grids, each a range query with a one-hour step:
   and ``count_over_time`` x interval the seconds an object was seen, as the Cost Management Metrics
   Operator reduces them;
 - ``window``: one instant query at the chunk's end over the whole chunk, for label-only series
-  (owners, node info and roles, claim info, namespace labels).
+  (owners, node info and roles, claim info, namespace and pod labels).
 """
 
 from __future__ import annotations
@@ -123,12 +123,17 @@ PVC_QUERIES: tuple[Query, ...] = (
 )
 
 NAMESPACE_QUERY = Query("namespace_labels", "max_over_time(kube_namespace_labels{{{S}}}[{W}])", "window", ())
+# One series per pod name: its instances (uid) and the scrape's own labels are aggregated away, so
+# only namespace, pod, the cluster matchers and the sanitised label_* names remain.
+POD_LABELS_QUERY = Query("pod_labels", "max without (uid, instance, job, service, endpoint, container, "
+                         "prometheus, prometheus_replica) (max_over_time(kube_pod_labels{{{S}}}[{W}]))", "window", ())
 
 
 def all_queries(peak_cpu: bool) -> tuple[Query, ...]:
     """Every query of one cluster and chunk, in the order they are sent."""
     peak = (PEAK_CPU,) if peak_cpu else ()
-    return (*CONTAINER_QUERIES, *peak, *POD_QUERIES, *OWNER_QUERIES, *NODE_QUERIES, *PVC_QUERIES, NAMESPACE_QUERY)
+    return (*CONTAINER_QUERIES, *peak, *POD_QUERIES, *OWNER_QUERIES, *NODE_QUERIES, *PVC_QUERIES, NAMESPACE_QUERY,
+            POD_LABELS_QUERY)
 
 
 def selector(matchers: dict[str, str]) -> str:

@@ -15,6 +15,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "namespace": ("cluster_id", "namespace", "labels", "sector_id", "application", "cost_centre",
                   "is_platform", "mapping_rule"),
     "workload": ("cluster_id", "namespace", "workload", "kind"),
+    "pod": ("cluster_id", "namespace", "pod", "workload", "workload_kind", "labels", "first_seen", "last_seen"),
     "vsphere_host": ("vcenter", "host", "datacenter", "vsphere_cluster", "zone", "cpu_cores",
                      "cpu_mhz_per_core", "memory_bytes"),
     "vsphere_vm": ("vcenter", "vm_uuid", "vm_name", "host", "vsphere_cluster", "num_cpu", "memory_bytes",

@@ -15,6 +15,7 @@ from collectors.synthetic.columns import FACTS, VCENTER_SCOPED
 from collectors.synthetic.dimensions import dimension_frames
 from collectors.synthetic.entities import Cluster
 from collectors.synthetic.frames import SOURCE
+from collectors.synthetic.podlabels import pod_frame
 from collectors.synthetic.podmodel import PodHours, pod_hours
 from collectors.synthetic.profiles import EstateConfig, ProfileSpec, resolve
 from collectors.synthetic.structure import Structure
@@ -60,8 +61,15 @@ class SyntheticEstate:
     def truth(self) -> EstateTruth:
         return EstateTruth(self.structure)
 
+    @cached_property
+    def _pods(self) -> pd.DataFrame:
+        st = self.structure
+        return pd.concat([pod_frame(st, c.cluster_id, 0, self.spec.hours) for c in st.clusters], ignore_index=True)
+
     def dimensions(self) -> dict[str, pd.DataFrame]:
-        return dimension_frames(self.structure)
+        """Every dimension frame; ``pod`` holds each pod of the whole period (computed once, then cached)."""
+        frames = dimension_frames(self.structure)
+        return {**frames, "pod": self._pods.copy()}
 
     def collect(self, window: Window, tables: Iterable[str] | None = None) -> Iterator[Batch]:
         """One batch per (fact table, scope) for ``window``; scopes are clusters, or vCenters for

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from collectors.synthetic.entities import Incident
+from collectors.synthetic.podlabels import pod_frame
 from collectors.synthetic.podmodel import pod_hours
 from collectors.synthetic.structure import Structure
 from common.windows import HOUR, Window, next_month, parse_month
@@ -49,6 +50,13 @@ class EstateTruth:
             "cost_centre": objects([ns.cost_centre for ns in nss]),
             "is_platform": [ns.is_platform for ns in nss],
         })
+
+    def pods(self, window: Window, clusters: list[str] | None = None) -> pd.DataFrame:
+        """The pods running in ``window`` (of ``clusters``, default all): workload, labels as a JSON
+        object, and the first and last hours (starts) inside the window they ran."""
+        h0, h1 = self._hours(window)
+        ids = clusters if clusters is not None else [c.cluster_id for c in self._st.clusters]
+        return pd.concat([pod_frame(self._st, cid, h0, h1) for cid in ids], ignore_index=True)
 
     def effective_usage(self, month: str, chunk_days: int = 7) -> pd.DataFrame:
         """Per (cluster, namespace) with pods in ``month`` (YYYY-MM): effective core-hours and

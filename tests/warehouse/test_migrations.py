@@ -83,8 +83,8 @@ def schema_diff(engine: sa.Engine) -> list[Any]:
 # --------------------------------------------------------------------------- revisions
 
 
-def test_head_revision_is_the_chargeback_statements_revision() -> None:
-    assert migrate.head_revision() == "0002"
+def test_head_revision_is_the_pod_dimension_revision() -> None:
+    assert migrate.head_revision() == "0003"
 
 
 def test_empty_database_has_no_revision(engine: sa.Engine) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -24,6 +25,15 @@ class ClusterInput:
     namespaces: pd.DataFrame
     span: Window
     step: int
+    pods: pd.DataFrame = field(default_factory=pd.DataFrame)  # the cluster's ``pod`` dimension rows
+
+    @cached_property
+    def pod_labels(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(namespace, pod) -> Kubernetes labels, from the pod dimension's JSON ``labels``."""
+        if not len(self.pods) or "labels" not in self.pods:
+            return {}
+        return {(str(ns), str(pod)): json.loads(raw) if isinstance(raw, str) and raw else {}
+                for ns, pod, raw in zip(self.pods["namespace"], self.pods["pod"], self.pods["labels"], strict=True)}
 
     def frame(self, name: str) -> pd.DataFrame | None:
         """A fact table, or None when the cluster has no rows of it."""

@@ -44,6 +44,7 @@ FAMILIES: dict[str, Family] = _families(
     ("kube_pod_status_phase", "gauge", "The pods current phase."),
     ("kube_pod_info", "gauge", "Information about pod."),
     ("kube_pod_owner", "gauge", "Information about the Pod's owner."),
+    ("kube_pod_labels", "gauge", "Kubernetes labels converted to Prometheus labels."),
     ("kube_replicaset_owner", "gauge", "Information about the ReplicaSet's owner."),
     ("kube_replicationcontroller_owner", "gauge", "Information about the ReplicationController's "
      "owner."),

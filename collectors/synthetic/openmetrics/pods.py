@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic.openmetrics.cluster import ClusterInput, column, strings, texts
+from collectors.synthetic.openmetrics.cluster import ClusterInput, column, strings, text, texts
 from collectors.synthetic.openmetrics.families import CADVISOR, KSM
+from collectors.synthetic.openmetrics.format import sanitize_label_name
 from collectors.synthetic.openmetrics.identifiers import (
     address,
     container_cgroup,
@@ -238,6 +239,9 @@ def _write_pod_level(spool: Spool, c: ClusterInput, pods: pd.DataFrame, parents:
             "priority_class": "openshift-user-critical" if ns.startswith("openshift-") else ""}, t)
         spool.constant("kube_pod_owner", {**ksm, "owner_kind": owner_kind, "owner_name": owner_name,
                                           "owner_is_controller": "true"}, t)
+        # kube-state-metrics v2: the allowlisted labels, sanitised; a pod without any still has the series.
+        spool.constant("kube_pod_labels", {**ksm, **{sanitize_label_name(k): text(v) for k, v in sorted(
+            c.pod_labels.get((ns, pod), {}).items())}}, t)
         if owner_kind in ("ReplicaSet", "ReplicationController"):
             key = (ns, owner_kind, owner_name)
             lo, hi = int(tl.a[r]), tl.closing_time(g)

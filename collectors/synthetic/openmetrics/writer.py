@@ -88,7 +88,7 @@ def _cluster_input(cluster: str, batches: list[Batch], dimensions: Mapping[str, 
     return ClusterInput(
         cluster=cluster, tables={t: pd.concat(fs, ignore_index=True) for t, fs in frames.items()},
         nodes=of_cluster(dimensions.get("node"), cluster), namespaces=of_cluster(dimensions.get("namespace"), cluster),
-        span=span, step=step)
+        span=span, step=step, pods=of_cluster(dimensions.get("pod"), cluster))
 
 
 def _write_cluster(spool: Spool, c: ClusterInput, chunk_rows: int) -> None:

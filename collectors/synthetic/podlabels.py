@@ -1,0 +1,110 @@
+"""Kubernetes labels of the estate's pods, and each pod's lifetime (the ``pod`` dimension).
+
+Labels are those a kube-state-metrics allowlist of ``app``, ``app.kubernetes.io/*`` and ``ecs/*``
+keys exposes (controller-added labels such as ``pod-template-hash`` are not allowlisted):
+- tenant pods: ``app`` (the application), ``app.kubernetes.io/name`` (the workload) and
+  ``app.kubernetes.io/version``, which changes with every rollout, so pods of one workload differ;
+  about one workload in six also carries ``ecs/cost-centre``, overriding its namespace's cost
+  centre (a shared namespace billed to two budgets); about one in twelve has no labels at all
+  (deployed before the labelling policy);
+- platform pods: ``app.kubernetes.io/name`` and ``app.kubernetes.io/part-of``; the ingress routers
+  carry only non-allowlisted labels, so they show none.
+
+Every choice is a hash of (seed, workload key): nothing is drawn from the structure's generator, so
+the rest of the estate is unchanged, and a pod's labels do not depend on the window asked for.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from collectors.synthetic import catalogue as cat
+from collectors.synthetic import randomness as rnd
+from collectors.synthetic.columns import DIMENSIONS
+from collectors.synthetic.entities import Cluster, Namespace, Workload
+from collectors.synthetic.podmodel import pod_hours
+from collectors.synthetic.structure import Structure
+
+LABEL_APP = "app"
+LABEL_NAME = "app.kubernetes.io/name"
+LABEL_VERSION = "app.kubernetes.io/version"
+LABEL_PART_OF = "app.kubernetes.io/part-of"
+# Every key the estate sets: what a collector must know to restore kube-state-metrics' sanitised names.
+POD_LABEL_KEYS: tuple[str, ...] = (LABEL_APP, LABEL_NAME, LABEL_VERSION, LABEL_PART_OF, cat.LABEL_COST_CENTRE)
+UNLABELLED_NAMESPACES = frozenset({"openshift-ingress"})
+_CHUNK_HOURS = 7 * 24
+
+
+def _draw(seed: int, w: Workload, what: int) -> float:
+    return float(rnd.uniform(seed, rnd.POD_LABELS, w.key, what))
+
+
+def pod_labels(seed: int, c: Cluster, ns: Namespace, w: Workload, generation: int) -> dict[str, str]:
+    """The labels of ``w``'s pods in rollout ``generation``."""
+    if w.platform:
+        if w.namespace in UNLABELLED_NAMESPACES:
+            return {}
+        return {LABEL_NAME: w.name, LABEL_PART_OF: w.namespace.removeprefix("openshift-")}
+    if _draw(seed, w, 0) < 1 / 12:
+        return {}
+    major, minor = 1 + int(_draw(seed, w, 1) * 4), int(_draw(seed, w, 2) * 20)
+    labels = {LABEL_APP: ns.application or ns.name.split("-")[0], LABEL_NAME: w.name,
+              LABEL_VERSION: f"{major}.{minor}.{generation}"}
+    sector = ns.intended_sector or c.owner
+    if sector and _draw(seed, w, 3) < 1 / 6:
+        labels[cat.LABEL_COST_CENTRE] = f"{cat.SECTORS[sector].cost_centre}-{90 + int(_draw(seed, w, 4) * 10)}"
+    return labels
+
+
+POD_COLUMNS = DIMENSIONS["pod"]
+
+
+def pod_frame(st: Structure, cluster_id: str, h0: int, h1: int) -> pd.DataFrame:
+    """One row per pod running in hours [h0, h1) of a cluster: its workload, labels (a JSON object)
+    and the starts of the first and last of those hours it ran."""
+    c = st.cluster_by_id[cluster_id]
+    a = st.arrays(cluster_id)
+    namespaces = {ns.name: ns for ns in c.namespaces}
+    parts = []
+    for lo in range(h0, h1, _CHUNK_HOURS):
+        ph = pod_hours(st, cluster_id, lo, min(h1, lo + _CHUNK_HOURS))
+        if not len(ph):
+            continue
+        # Rows are hour-major, so a pod's first row holds its first hour and its last row its last.
+        ids, first = np.unique(ph.pod, return_index=True)
+        _, last_rev = np.unique(ph.pod[::-1], return_index=True)
+        w = ph.workload[first]
+        parts.append(pd.DataFrame({
+            "namespace": ph.namespace[first], "pod": np.asarray(ph.names, dtype=object)[ids], "w": w,
+            "first": ph.hour[first], "last": ph.hour[len(ph) - 1 - last_rev],
+            "gen": (ph.hour[first] + a.w_phase[w]) // a.w_churn[w]}))
+    if not parts:
+        return pd.DataFrame({col: pd.Series(dtype="datetime64[us]" if col.endswith("_seen") else "str")
+                             for col in POD_COLUMNS})
+    # A StatefulSet pod keeps its name across drains and chunks; two namespaces may hold the same name.
+    spans = pd.concat(parts, ignore_index=True).groupby(["namespace", "pod"], sort=False).agg(
+        w=("w", "first"), first=("first", "min"), last=("last", "max"), gen=("gen", "first")).reset_index()
+    labels: dict[tuple[int, int], str] = {}
+    for wi, g in set(zip(spans["w"].tolist(), spans["gen"].tolist(), strict=True)):
+        w = c.workloads[wi]
+        labels[(wi, g)] = json.dumps(pod_labels(st.seed, c, namespaces[w.namespace], w, g), sort_keys=True)
+    wl = c.workloads
+    start = pd.Timestamp(st.spec.start)
+    frame = pd.DataFrame({
+        "cluster_id": cluster_id,
+        "namespace": [wl[i].namespace for i in spans["w"]],
+        "pod": spans["pod"].to_numpy(),
+        "workload": [wl[i].name for i in spans["w"]],
+        "workload_kind": [wl[i].kind for i in spans["w"]],
+        "labels": [labels[k] for k in zip(spans["w"].tolist(), spans["gen"].tolist(), strict=True)],
+        "first_seen": start + pd.to_timedelta(spans["first"].to_numpy(), unit="h"),
+        "last_seen": start + pd.to_timedelta(spans["last"].to_numpy(), unit="h"),
+    }).sort_values(["namespace", "pod"], ignore_index=True)
+    for col in POD_COLUMNS[:6]:
+        frame[col] = frame[col].astype("str")
+    for col in POD_COLUMNS[6:]:
+        frame[col] = frame[col].astype("datetime64[us]")
+    return frame
