@@ -38,25 +38,32 @@ UNLABELLED_NAMESPACES = frozenset({"openshift-ingress"})
 _CHUNK_HOURS = 7 * 24
 
 
-def _draw(seed: int, w: Workload, what: int) -> float:
-    return float(rnd.uniform(seed, rnd.POD_LABELS, w.key, what))
-
-
-def pod_labels(seed: int, c: Cluster, ns: Namespace, w: Workload, generation: int) -> dict[str, str]:
-    """The labels of ``w``'s pods in rollout ``generation``."""
+def _template(seed: int, c: Cluster, ns: Namespace, w: Workload) -> dict[str, str]:
+    """The workload's pod-template labels, ``app.kubernetes.io/version`` without its rollout number."""
     if w.platform:
         if w.namespace in UNLABELLED_NAMESPACES:
             return {}
         return {LABEL_NAME: w.name, LABEL_PART_OF: w.namespace.removeprefix("openshift-")}
-    if _draw(seed, w, 0) < 1 / 12:
+    u = rnd.uniform(seed, rnd.POD_LABELS, w.key, np.arange(5)).tolist()
+    if u[0] < 1 / 12:
         return {}
-    major, minor = 1 + int(_draw(seed, w, 1) * 4), int(_draw(seed, w, 2) * 20)
     labels = {LABEL_APP: ns.application or ns.name.split("-")[0], LABEL_NAME: w.name,
-              LABEL_VERSION: f"{major}.{minor}.{generation}"}
+              LABEL_VERSION: f"{1 + int(u[1] * 4)}.{int(u[2] * 20)}"}
     sector = ns.intended_sector or c.owner
-    if sector and _draw(seed, w, 3) < 1 / 6:
-        labels[cat.LABEL_COST_CENTRE] = f"{cat.SECTORS[sector].cost_centre}-{90 + int(_draw(seed, w, 4) * 10)}"
+    if sector and u[3] < 1 / 6:
+        labels[cat.LABEL_COST_CENTRE] = f"{cat.SECTORS[sector].cost_centre}-{90 + int(u[4] * 10)}"
     return labels
+
+
+def _with_generation(template: dict[str, str], generation: int) -> dict[str, str]:
+    if LABEL_VERSION not in template:
+        return template
+    return {**template, LABEL_VERSION: f"{template[LABEL_VERSION]}.{generation}"}
+
+
+def pod_labels(seed: int, c: Cluster, ns: Namespace, w: Workload, generation: int) -> dict[str, str]:
+    """The labels of ``w``'s pods in rollout ``generation``."""
+    return _with_generation(_template(seed, c, ns, w), generation)
 
 
 POD_COLUMNS = DIMENSIONS["pod"]
@@ -87,10 +94,10 @@ def pod_frame(st: Structure, cluster_id: str, h0: int, h1: int) -> pd.DataFrame:
     # A StatefulSet pod keeps its name across drains and chunks; two namespaces may hold the same name.
     spans = pd.concat(parts, ignore_index=True).groupby(["namespace", "pod"], sort=False).agg(
         w=("w", "first"), first=("first", "min"), last=("last", "max"), gen=("gen", "first")).reset_index()
-    labels: dict[tuple[int, int], str] = {}
-    for wi, g in set(zip(spans["w"].tolist(), spans["gen"].tolist(), strict=True)):
-        w = c.workloads[wi]
-        labels[(wi, g)] = json.dumps(pod_labels(st.seed, c, namespaces[w.namespace], w, g), sort_keys=True)
+    templates = {wi: _template(st.seed, c, namespaces[c.workloads[wi].namespace], c.workloads[wi])
+                 for wi in set(spans["w"].tolist())}
+    labels = {(wi, g): json.dumps(_with_generation(templates[wi], g), sort_keys=True)
+              for wi, g in set(zip(spans["w"].tolist(), spans["gen"].tolist(), strict=True))}
     wl = c.workloads
     start = pd.Timestamp(st.spec.start)
     frame = pd.DataFrame({

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from collectors.base import Batch, ScopeFailure
 from collectors.operator_reports.collector import OperatorReportsImport
 from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig
-from collectors.prometheus.frames import POD_LABEL_KEYS, pod_label_sets, restore_labels, sanitize
+from collectors.prometheus.frames import POD_LABEL_KEYS, pod_dimension, pod_label_sets, restore_labels, sanitize
 from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.catalogue import LABEL_COST_CENTRE
 from collectors.synthetic.openmetrics.format import sanitize_label_name
@@ -189,3 +189,19 @@ def test_estate_pods_are_deterministic_and_slice_independent(tiny_estate: Synthe
         first_seen=("first_seen", "min"), last_seen=("last_seen", "max"))
     pd.testing.assert_frame_equal(merged.sort_values(KEY, ignore_index=True), whole, check_dtype=False)
     assert len(whole) > len(tiny_estate.dimensions()["workload"])  # rollouts give workloads new pods
+
+
+def test_a_pod_without_a_labels_series_keeps_stored_labels() -> None:
+    """A pod in the usage facts that kube_pod_labels does not answer for (kube-state-metrics down) gets
+    a row without a labels column, so an upsert keeps the labels stored from an earlier window."""
+    hours = pd.to_datetime(["2026-09-01 10:00", "2026-09-01 11:00", "2026-09-01 12:00"]).astype("datetime64[us]")
+    pods = pd.DataFrame({"namespace": ["a", "a", "b"], "pod": ["web-1", "web-1", "db-0"], "hour": hours,
+                         "pod_seconds": [3600.0, 1800.0, 0.0]})
+    owners = pd.DataFrame({"namespace": ["a"], "pod": ["web-1"], "workload": ["web"], "workload_kind": ["Deployment"]})
+    labelled, bare = pod_dimension({("b", "db-0"): {"label_app": "db"}}, pods, owners, POD_LABEL_KEYS, "c1")
+    assert labelled.to_dict("records") == [{
+        "cluster_id": "c1", "namespace": "b", "pod": "db-0", "workload": None, "workload_kind": None,
+        "labels": '{"app": "db"}', "first_seen": pd.NaT, "last_seen": pd.NaT}]  # no running seconds: unknown
+    assert "labels" not in bare
+    assert bare[["namespace", "pod", "workload", "first_seen", "last_seen"]].values.tolist() == [
+        ["a", "web-1", "web", hours[0], hours[1]]]
