@@ -20,8 +20,10 @@ from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.catalogue import LABEL_COST_CENTRE
 from collectors.synthetic.openmetrics.format import sanitize_label_name
 from common.windows import Window
+from ecs_insight.jobs import collect_window
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice, PrometheusEstate
 from tests.support.operator_reports import write_reports
+from warehouse.dimensions import read_dimension
 from warehouse.load import load_dimensions
 
 KEY = ["cluster_id", "namespace", "pod"]
@@ -205,3 +207,18 @@ def test_a_pod_without_a_labels_series_keeps_stored_labels() -> None:
     assert "labels" not in bare
     assert bare[["namespace", "pod", "workload", "first_seen", "last_seen"]].values.tolist() == [
         ["a", "web-1", "web", hours[0], hours[1]]]
+
+
+def test_collect_job_loads_the_pod_dimension(prometheus_estate: PrometheusEstate, truth: pd.DataFrame,
+                                             warehouse_engine: sa.Engine) -> None:
+    """The loading job as ``ecs-insight collect prometheus`` runs it: pod rows land next to the facts."""
+    s = prometheus_estate.slice
+    collector = PrometheusCollector(PrometheusSourceConfig(
+        thanos={"url": prometheus_estate.server.url, "cluster_label": "cluster"}, scrape_interval_seconds=STEP_SECONDS))
+    report = collect_window(warehouse_engine, collector, s.window)
+    assert not report.failures
+    stored = read_dimension(warehouse_engine, "pod")
+    stored = stored[stored["cluster_id"].isin(s.clusters)].sort_values(KEY, ignore_index=True)
+    assert stored[KEY].equals(truth[KEY])
+    assert list(stored["labels"]) == list(truth["labels"])
+    assert list(stored["workload"]) == list(truth["workload"])
