@@ -129,7 +129,9 @@ def test_chunks_and_per_cluster_servers_give_the_same_pods(collected: list[Batch
                 for c in s.clusters]
     collector = PrometheusCollector(PrometheusSourceConfig(clusters=clusters, scrape_interval_seconds=STEP_SECONDS,
                                                            chunk_hours=2))
-    chunked = [b for b in collector.collect(s.window) if isinstance(b, Batch)]
+    out = list(collector.collect(s.window))
+    assert [b for b in out if not isinstance(b, Batch)] == []
+    chunked = [b for b in out if isinstance(b, Batch)]
     pd.testing.assert_frame_equal(pod_rows(chunked), pod_rows(collected), check_dtype=False)
 
 
