@@ -19,11 +19,9 @@ from chargeback.lifecycle import StoredStatement
 from common.errors import ConfigError, InsightError
 from common.windows import parse_month
 from ecs_insight import jobs
-from ecs_insight.logs import configure_logging
-from ecs_insight.settings import Settings, load_settings
+from ecs_insight.cli_common import ConfigOption, console, load_or_exit
+from ecs_insight.settings import Settings
 
-console = Console(stderr=True, soft_wrap=True)  # messages name long paths: never wrap them
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
 MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
 TOP_WASTE = 10
 SUMMARY_KEYS = ["sector_id", "cluster_id", "namespace", "application", "cost_centre", "cost_type"]
@@ -34,16 +32,6 @@ class StatementFormat(StrEnum):
     csv = "csv"
     json = "json"
     xlsx = "xlsx"
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        settings = load_settings(config)
-    except InsightError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    configure_logging(settings.logging.level, settings.logging.json_format)
-    return settings
 
 
 def _month(month: str) -> str:
@@ -194,7 +182,7 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """A month's statement: computed as a draft, or the closed version once the month is closed."""
-        settings = _settings(config)
+        settings = load_or_exit(config)
         try:
             stored = lifecycle.refresh(jobs.open_warehouse(settings), _month(month),
                                        settings.chargeback.cost_model, sector)
@@ -207,7 +195,7 @@ def register(app: typer.Typer) -> None:
     @app.command("close")
     def close(month: MonthOption, config: ConfigOption = None) -> None:
         """Close a month: its statement is locked with the price-list version it was priced with."""
-        settings = _settings(config)
+        settings = load_or_exit(config)
         try:
             stored = lifecycle.close(jobs.open_warehouse(settings), _month(month), settings.chargeback.cost_model)
         except InsightError as exc:
@@ -224,7 +212,7 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Restate a closed month after late data: a new closed version with its difference."""
-        settings = _settings(config)
+        settings = load_or_exit(config)
         try:
             stored = lifecycle.restate(jobs.open_warehouse(settings), _month(month),
                                        settings.chargeback.cost_model, reason)

@@ -5,22 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timedelta
-from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from common.errors import InsightError
 from common.windows import Window, floor_hour
 from ecs_insight import chargeback_cli, jobs
+from ecs_insight.cli_common import ConfigOption, OutputFormat, console, emit, fail, load_or_exit
 from ecs_insight.logs import configure_logging
-from ecs_insight.settings import Settings, iter_settings, load_settings
+from ecs_insight.settings import Settings, iter_settings
 
 app = typer.Typer(help="ECS Insight: observability and cost analytics for the ECS OpenShift service.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -30,61 +26,6 @@ app.add_typer(config_app, name="config")
 app.add_typer(chargeback_app, name="chargeback")
 chargeback_cli.register(chargeback_app)
 
-console = Console(stderr=True, soft_wrap=True)  # messages name long paths: never wrap them
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c",
-                 help="YAML config file (default: $ECS_INSIGHT_CONFIG, else config/demo.yaml)."),
-]
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        settings = load_settings(config)
-    except InsightError as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
-    configure_logging(settings.logging.level, settings.logging.json_format)
-    return settings
-
-
-def _fail(exc: InsightError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {exc}", highlight=False)
-    return typer.Exit(1)
-
-
-def emit(frame: pd.DataFrame, fmt: OutputFormat, title: str = "") -> None:
-    """Print a data frame as a rich table, JSON records or CSV on standard output."""
-    if fmt is OutputFormat.json:
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", default_handler=str) + "\n")
-    elif fmt is OutputFormat.csv:
-        frame.to_csv(sys.stdout, index=False)
-    else:
-        table = Table(title=title or None)
-        for column in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[column]) or all(
-                isinstance(v, Decimal) for v in frame[column].dropna())
-            table.add_column(str(column), justify="right" if numeric and len(frame) else "left")
-        for row in frame.itertuples(index=False):
-            table.add_row(*[_cell(v) for v in row])
-        out = Console()
-        if not out.is_terminal:  # piped: do not squeeze the table into 80 columns
-            out = Console(width=200)
-        out.print(table)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float | Decimal):
-        return f"{value:,.2f}"
-    return "" if value is None else str(value)
-
-
 @app.command()
 def demo(
     config: ConfigOption = None,
@@ -93,7 +34,7 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port to serve on (default from config).")] = None,
 ) -> None:
     """Build the warehouse from the simulated estate, compute the chargeback, then serve the app."""
-    settings = _settings(config)
+    settings = load_or_exit(config)
     try:
         engine = jobs.open_warehouse(settings)
         console.print(f"warehouse: {settings.warehouse.display_url()}")
@@ -112,7 +53,7 @@ def demo(
         lines = jobs.compute_chargeback(engine, settings, months)
         console.print("chargeback computed: " + ", ".join(f"{m} ({n} lines)" for m, n in lines.items()))
     except InsightError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if serve_after:
         engine.dispose()
         _serve(settings, host, port)
@@ -125,7 +66,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to serve on (default from config).")] = None,
 ) -> None:
     """Serve the Dash app on the configured warehouse."""
-    _serve(_settings(config), host, port)
+    _serve(load_or_exit(config), host, port)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
@@ -161,7 +102,7 @@ def collect(
     """
     from ecs_insight.sources import build_collector
 
-    settings = _settings(config)
+    settings = load_or_exit(config)
     if start is None or end is None:
         from ecs_insight.collect_cli import run_incremental
 
@@ -196,11 +137,11 @@ def collect(
 @app.command()
 def migrate(config: ConfigOption = None) -> None:
     """Create or upgrade the warehouse schema to the latest migration."""
-    settings = _settings(config)
+    settings = load_or_exit(config)
     try:
         jobs.open_warehouse(settings, migrate=True)
     except InsightError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     console.print(f"warehouse at {settings.warehouse.display_url()} is up to date")
 
 
@@ -213,7 +154,7 @@ def list_runs(
     """Recent collection runs: source, scope, window, rows, status and error."""
     from warehouse.runs import recent_runs
 
-    settings = _settings(config)
+    settings = load_or_exit(config)
     emit(recent_runs(jobs.open_warehouse(settings), limit), fmt, "collection runs")
 
 
@@ -226,7 +167,7 @@ def chargeback_summary(
     """Cost per sector for a month (flat-rate model)."""
     from warehouse.queries import cost_by_sector_month
 
-    settings = _settings(config)
+    settings = load_or_exit(config)
     every_month = cost_by_sector_month(jobs.open_warehouse(settings))
     frame = every_month[every_month["month"] == month].reset_index(drop=True)
     if frame.empty:
@@ -239,7 +180,7 @@ def chargeback_summary(
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
     """Print the effective configuration as JSON, secrets masked."""
-    settings = _settings(config)
+    settings = load_or_exit(config)
     data = json.loads(settings.model_dump_json())
     data["warehouse"]["url"] = settings.warehouse.display_url()
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
@@ -288,15 +229,15 @@ def bench(
     try:
         result = run_benchmark(name, profile, postgres_url=postgres_url)
     except InsightError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     print(json.dumps(result), flush=True)
 
 
 def _register_collection_commands() -> None:
     from ecs_insight import collect_cli, import_cli
 
-    collect_cli.register(app, _settings, emit)
-    import_cli.register(app, _settings, console)
+    collect_cli.register(app, load_or_exit, emit)
+    import_cli.register(app, load_or_exit, console)
 
 
 _register_collection_commands()
@@ -305,7 +246,7 @@ _register_collection_commands()
 def _register_vsphere_commands() -> None:
     from ecs_insight import vsphere_cli
 
-    vsphere_cli.register(app, _settings, emit)
+    vsphere_cli.register(app, load_or_exit, emit)
 
 
 _register_vsphere_commands()

@@ -17,6 +17,7 @@ from rich.console import Console
 from common.errors import InsightError
 from common.windows import Window, floor_hour
 from ecs_insight import jobs
+from ecs_insight.cli_common import ConfigOption, OutputFormat
 from ecs_insight.incremental import collect_incremental
 from ecs_insight.settings import Settings
 
@@ -62,7 +63,6 @@ def run_all(settings: Settings) -> None:
 
 def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[..., None]) -> None:
     """Add ``completeness`` and ``schedule`` to ``app`` (``load`` reads --config, ``emit`` prints frames)."""
-    from ecs_insight.cli import ConfigOption, OutputFormat
 
     @app.command()
     def completeness(

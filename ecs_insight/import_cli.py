@@ -14,6 +14,7 @@ from collectors.operator_reports import OperatorReportsImport
 from collectors.prometheus.config import DEFAULT_LABEL_KEYS
 from common.errors import InsightError
 from ecs_insight import jobs
+from ecs_insight.cli_common import ConfigOption
 from ecs_insight.settings import Settings
 
 
@@ -31,7 +32,6 @@ def import_operator_reports(settings: Settings, paths: list[Path], cluster_id: s
 
 
 def register(app: typer.Typer, load: Callable[[Any], Settings], console: Console) -> None:
-    from ecs_insight.cli import ConfigOption
 
     import_app = typer.Typer(help="Import history from other tools.", no_args_is_help=True)
     app.add_typer(import_app, name="import")

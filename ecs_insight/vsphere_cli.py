@@ -10,6 +10,7 @@ import typer
 
 from common.windows import Window, floor_hour
 from ecs_insight import jobs
+from ecs_insight.cli_common import ConfigOption, OutputFormat
 from ecs_insight.settings import Settings
 
 
@@ -20,7 +21,6 @@ def _window(start: datetime | None, end: datetime | None) -> Window:
 
 def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[..., None]) -> None:
     """Add the ``vsphere`` command group to ``app`` (``load`` reads --config, ``emit`` prints frames)."""
-    from ecs_insight.cli import ConfigOption, OutputFormat
 
     group = typer.Typer(help="vSphere figures joined to OpenShift nodes, clusters and sectors.",
                         no_args_is_help=True)

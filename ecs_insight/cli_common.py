@@ -1,0 +1,75 @@
+"""What every command module shares: the error console, the --config option, settings loading and
+printing data frames as tables, JSON or CSV."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from common.errors import InsightError
+from ecs_insight.logs import configure_logging
+from ecs_insight.settings import Settings, load_settings
+
+console = Console(stderr=True, soft_wrap=True)  # messages name long paths: never wrap them
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c",
+                 help="YAML config file (default: $ECS_INSIGHT_CONFIG, else config/demo.yaml)."),
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def load_or_exit(config: Path | None) -> Settings:
+    """The settings, with logging configured; a bad config exits 2 with the file, field and reason."""
+    try:
+        settings = load_settings(config)
+    except InsightError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    configure_logging(settings.logging.level, settings.logging.json_format)
+    return settings
+
+
+def fail(exc: InsightError | str) -> typer.Exit:
+    """Print an error and give the Exit(1) to raise."""
+    console.print(f"[red]error:[/red] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+def emit(frame: pd.DataFrame, fmt: OutputFormat, title: str = "") -> None:
+    """Print a data frame as a rich table, JSON records or CSV on standard output."""
+    if fmt is OutputFormat.json:
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso", default_handler=str) + "\n")
+    elif fmt is OutputFormat.csv:
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        table = Table(title=title or None)
+        for column in frame.columns:
+            numeric = pd.api.types.is_numeric_dtype(frame[column]) or all(
+                isinstance(v, Decimal) for v in frame[column].dropna())
+            table.add_column(str(column), justify="right" if numeric and len(frame) else "left")
+        for row in frame.itertuples(index=False):
+            table.add_row(*[_cell(v) for v in row])
+        out = Console()
+        if not out.is_terminal:  # piped: do not squeeze the table into 80 columns
+            out = Console(width=200)
+        out.print(table)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float | Decimal):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)
