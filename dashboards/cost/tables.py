@@ -108,18 +108,23 @@ def sector_totals_table(
     footer = []
     for cur in currencies:
         part = frame[frame["currency"] == cur]
-        values = _amounts({
-            "cpu_effective_core_hours": part["cpu_effective_core_hours"].sum(),
-            "memory_effective_gib_hours": part["memory_effective_gib_hours"].sum(),
-            "cpu_cost": money_sum(part["cpu_cost"]),
-            "memory_cost": money_sum(part["memory_cost"]),
-            "total_cost": totals[cur],
-        })
+        values = _total_amounts(part)
         values.update(sector=f"Total {cur}" if multi else "Total", currency=cur,
                       namespaces=f"{int(part['namespaces'].sum()):,}", share="100.0 %")
         footer.append(_row(columns, values, className="total-row", **{"data-currency": cur}))
     return _with_rounding_note(
         html.Table([_header(columns), html.Tbody(body), html.Tfoot(footer)], className="data-table"), frame)
+
+
+def _total_amounts(part: pd.DataFrame) -> dict[str, str]:
+    """The formatted quantity and money totals of the rows of one currency."""
+    return _amounts({
+        "cpu_effective_core_hours": part["cpu_effective_core_hours"].sum(),
+        "memory_effective_gib_hours": part["memory_effective_gib_hours"].sum(),
+        "cpu_cost": money_sum(part["cpu_cost"]),
+        "memory_cost": money_sum(part["memory_cost"]),
+        "total_cost": money_sum(part["total_cost"]),
+    })
 
 
 def namespace_table(frame: pd.DataFrame, currency_display: str) -> html.Div:
@@ -156,13 +161,7 @@ def namespace_table(frame: pd.DataFrame, currency_display: str) -> html.Div:
     footer = []
     for cur in currencies:
         part = frame[frame["currency"] == cur]
-        values = _amounts({
-            "cpu_effective_core_hours": part["cpu_effective_core_hours"].sum(),
-            "memory_effective_gib_hours": part["memory_effective_gib_hours"].sum(),
-            "cpu_cost": money_sum(part["cpu_cost"]),
-            "memory_cost": money_sum(part["memory_cost"]),
-            "total_cost": money_sum(part["total_cost"]),
-        })
+        values = _total_amounts(part)
         label = f"{len(part):,} namespace" + ("" if len(part) == 1 else "s")
         values.update(cluster=f"Total {cur}" if multi else "Total", namespace=label, currency=cur)
         footer.append(_row(columns, values, className="total-row", **{"data-currency": cur}))
