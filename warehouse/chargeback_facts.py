@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from common.windows import Window
 from warehouse.engine import connection
 from warehouse.schema import collection_run, log_volume_hourly, node_hourly, pod_usage_hourly, pvc_hourly
+from warehouse.usage import GIB, effective_hours
 
-GIB = 2**30
 USAGE_COLUMNS = ["cluster_id", "node", "namespace", "cpu_effective_core_hours", "memory_effective_gib_hours",
                  "cpu_usage_core_hours", "cpu_request_core_hours", "memory_usage_gib_hours",
                  "memory_request_gib_hours"]
@@ -50,15 +50,7 @@ def usage_by_node_namespace(window: Window, source: str | None = None) -> sa.Sel
     p = pod_usage_hourly.c
     return (
         sa.select(
-            p.cluster_id, p.node, p.namespace,
-            (sa.func.sum(sa.func.greatest(p.cpu_usage_core_seconds, p.cpu_request_core_seconds)) / 3600.0)
-            .label("cpu_effective_core_hours"),
-            (sa.func.sum(sa.func.greatest(p.memory_usage_byte_seconds, p.memory_request_byte_seconds))
-             / (3600.0 * GIB)).label("memory_effective_gib_hours"),
-            (sa.func.sum(p.cpu_usage_core_seconds) / 3600.0).label("cpu_usage_core_hours"),
-            (sa.func.sum(p.cpu_request_core_seconds) / 3600.0).label("cpu_request_core_hours"),
-            (sa.func.sum(p.memory_usage_byte_seconds) / (3600.0 * GIB)).label("memory_usage_gib_hours"),
-            (sa.func.sum(p.memory_request_byte_seconds) / (3600.0 * GIB)).label("memory_request_gib_hours"),
+            p.cluster_id, p.node, p.namespace, *effective_hours(),
         )
         .where(*_in_window(pod_usage_hourly, window, source))
         .group_by(p.cluster_id, p.node, p.namespace)
