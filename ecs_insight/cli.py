@@ -13,10 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from common.errors import InsightError
 from common.windows import Window, floor_hour
-from ecs_insight import chargeback_cli, jobs
+from ecs_insight import chargeback_cli, collect_cli, import_cli, jobs, vsphere_cli
 from ecs_insight.cli_common import ConfigOption, OutputFormat, console, emit, fail, load_or_exit
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, iter_settings
+from ecs_insight.sources import build_collector
 
 app = typer.Typer(help="ECS Insight: observability and cost analytics for the ECS OpenShift service.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -100,16 +101,12 @@ def collect(
     Without --start and --end: the hours since the source's watermark up to the last complete hour,
     plus recent failed windows (the scheduler's run).
     """
-    from ecs_insight.sources import build_collector
-
     settings = load_or_exit(config)
     if start is None or end is None:
-        from ecs_insight.collect_cli import run_incremental
-
         if start is not None or end is not None:
             console.print("[red]error:[/red] give both --start and --end, or neither (incremental)")
             raise typer.Exit(2)
-        raise typer.Exit(run_incremental(source, settings, console))
+        raise typer.Exit(collect_cli.run_incremental(source, settings, console))
     try:
         window = Window(floor_hour(start), floor_hour(end))
         collector = build_collector(source, settings)
@@ -233,23 +230,9 @@ def bench(
     print(json.dumps(result), flush=True)
 
 
-def _register_collection_commands() -> None:
-    from ecs_insight import collect_cli, import_cli
-
-    collect_cli.register(app, load_or_exit, emit)
-    import_cli.register(app, load_or_exit, console)
-
-
-_register_collection_commands()
-
-
-def _register_vsphere_commands() -> None:
-    from ecs_insight import vsphere_cli
-
-    vsphere_cli.register(app, load_or_exit, emit)
-
-
-_register_vsphere_commands()
+collect_cli.register(app, load_or_exit, emit)
+import_cli.register(app, load_or_exit, console)
+vsphere_cli.register(app, load_or_exit, emit)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -20,14 +20,13 @@ from ecs_insight import jobs
 from ecs_insight.cli_common import ConfigOption, OutputFormat
 from ecs_insight.incremental import collect_incremental
 from ecs_insight.settings import Settings
+from ecs_insight.sources import build_collector, configured_sources
 
 log = logging.getLogger(__name__)
 
 
 def run_incremental(source: str, settings: Settings, console: Console) -> int:
     """One incremental run of ``source``; the exit code: 0, or 1 when a scope failed."""
-    from ecs_insight.sources import build_collector
-
     try:
         collector = build_collector(source, settings)
         engine = jobs.open_warehouse(settings)
@@ -48,8 +47,6 @@ def run_incremental(source: str, settings: Settings, console: Console) -> int:
 
 def run_all(settings: Settings) -> None:
     """Every configured source, incrementally; a failing source is logged and the others go on."""
-    from ecs_insight.sources import configured_sources
-
     engine = jobs.open_warehouse(settings)
     for name, collector in configured_sources(settings).items():
         try:
