@@ -18,6 +18,7 @@ from ecs_insight.cli_common import ConfigOption, OutputFormat, console, emit, fa
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, iter_settings
 from ecs_insight.sources import build_collector
+from warehouse.queries import chargeback_months, cost_by_sector_month
 
 app = typer.Typer(help="ECS Insight: observability and cost analytics for the ECS OpenShift service.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -162,13 +163,11 @@ def chargeback_summary(
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Cost per sector for a month (flat-rate model)."""
-    from warehouse.queries import cost_by_sector_month
-
     settings = load_or_exit(config)
-    every_month = cost_by_sector_month(jobs.open_warehouse(settings))
-    frame = every_month[every_month["month"] == month].reset_index(drop=True)
+    engine = jobs.open_warehouse(settings)
+    frame = cost_by_sector_month(engine, first_month=month, last_month=month)
     if frame.empty:
-        known = ", ".join(sorted(every_month["month"].unique())) or "none"
+        known = ", ".join(chargeback_months(engine)) or "none"
         console.print(f"no chargeback for {month}; months with results: {known}")
         raise typer.Exit(1)
     emit(frame, fmt, f"chargeback {month}")
