@@ -12,9 +12,9 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,7 +24,6 @@ from requests.adapters import Retry
 
 from collectors.prometheus.config import Endpoint
 from common.errors import PermanentError, TransientError
-from common.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +99,6 @@ class QueryStats:
         with self._lock:
             for name, value in counts.items():
                 setattr(self, name, getattr(self, name) + value)
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: getattr(self, k) for k in ("queries", "retries", "series", "points", "dropped_points", "seconds")}
-
-
-def hour_pieces(window: Window, max_hours: int) -> Iterator[Window]:
-    """``window`` in pieces of at most ``max_hours`` hours (one range query each)."""
-    return window.split(timedelta(hours=max_hours))
 
 
 class QueryRunner:

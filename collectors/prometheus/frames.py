@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -378,7 +378,3 @@ def workload_rows(pods: pd.DataFrame, cluster: str) -> pd.DataFrame:
     w = pods[pods["workload"].notna()][["namespace", "workload", "workload_kind"]].drop_duplicates()
     return pd.DataFrame({"cluster_id": cluster, "namespace": w["namespace"].to_numpy(),
                          "workload": w["workload"].to_numpy(), "kind": w["workload_kind"].to_numpy()})
-
-
-def hours_of(start: datetime, end: datetime) -> int:
-    return int((end - start) / timedelta(hours=1))

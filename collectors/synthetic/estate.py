@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
 from functools import cached_property
 
 import numpy as np
@@ -123,8 +122,3 @@ class SyntheticEstate:
         if table == "log_volume_hourly":
             return facts.log_frame(st, cluster, h0, h1)
         return facts.sli_frame(st, cluster, h0, h1)
-
-
-def split_days(window: Window, days: int = 1) -> Iterator[Window]:
-    """``window`` in pieces of ``days`` days: how to stream a long period with bounded memory."""
-    return window.split(timedelta(days=days))
