@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,15 +86,6 @@ def start_noida(data_dir: Path, log_path: Path, *, timeout: float = 60) -> Noida
         server.stop()
         raise
     return server
-
-
-@contextmanager
-def running_noida(data_dir: Path, log_path: Path, *, timeout: float = 60) -> Iterator[NoidaServer]:
-    server = start_noida(data_dir, log_path, timeout=timeout)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def read_bulk_ndjson(path: Path) -> Iterator[dict[str, Any]]:

@@ -10,8 +10,6 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,12 +111,3 @@ def start_prometheus(data_dir: Path, work_dir: Path, *, timeout: float = 30, por
         stop_process(proc)
         raise
     return PrometheusServer(url=url, port=port, data_dir=data_dir, proc=proc)
-
-
-@contextmanager
-def running_prometheus(data_dir: Path, work_dir: Path) -> Iterator[PrometheusServer]:
-    server = start_prometheus(data_dir, work_dir)
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -35,10 +35,6 @@ def create_warehouse_engine(url: str, *, read_only: bool = False) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def dialect_of(bind: sa.Engine | sa.Connection) -> str:
-    return bind.dialect.name
-
-
 @contextmanager
 def connection(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
     """Use a given connection as it is, or open one from an engine for the block."""

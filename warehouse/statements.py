@@ -75,15 +75,6 @@ def write_version(engine: sa.Engine, header: dict[str, Any], lines: pd.DataFrame
                 conn.execute(table.insert(), records)
 
 
-def close_draft(engine: sa.Engine, month: str, version: int, closed_at: Any) -> None:
-    s = chargeback_statement
-    with engine.begin() as conn:
-        done = conn.execute(s.update().where(s.c.month == month, s.c.version == version, s.c.status == "draft")
-                            .values(status="closed", closed_at=closed_at, reason="month close"))
-        if done.rowcount != 1:
-            raise DataError(f"statement {month} version {version} is not a draft", month=month, version=version)
-
-
 def read_detail(bind: sa.Engine | sa.Connection, table: sa.Table, month: str, version: int,
                 sector: str | None = None) -> pd.DataFrame:
     query = sa.select(table).where(table.c.month == month, table.c.version == version)
