@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from common.windows import Window
 from warehouse.engine import connection
 from warehouse.schema import collection_run, log_volume_hourly, node_hourly, pod_usage_hourly, pvc_hourly
-from warehouse.usage import GIB, effective_hours
+from warehouse.usage import GIB, pod_usage
 
 USAGE_COLUMNS = ["cluster_id", "node", "namespace", "cpu_effective_core_hours", "memory_effective_gib_hours",
                  "cpu_usage_core_hours", "cpu_request_core_hours", "memory_usage_gib_hours",
@@ -47,13 +47,12 @@ def _in_window(table: sa.Table, window: Window, source: str | None) -> list[sa.C
 
 def usage_by_node_namespace(window: Window, source: str | None = None) -> sa.Select:
     """Effective = max(request, usage) per pod and hour, summed per (cluster, node, namespace)."""
-    p = pod_usage_hourly.c
+    usage = pod_usage(window, source)
+    c = usage.table.c
     return (
-        sa.select(
-            p.cluster_id, p.node, p.namespace, *effective_hours(),
-        )
-        .where(*_in_window(pod_usage_hourly, window, source))
-        .group_by(p.cluster_id, p.node, p.namespace)
+        sa.select(c.cluster_id, c.node, c.namespace, *usage.hours)
+        .where(*usage.conditions)
+        .group_by(c.cluster_id, c.node, c.namespace)
     )
 
 

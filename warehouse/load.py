@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from common.errors import DataError
 from common.windows import Window
+from warehouse.rollups import PendingRefresh
 from warehouse.schema import DIMENSION_TABLES, FACT_TABLES, scope_column, time_column
 
 
@@ -90,8 +91,10 @@ def replace_slices(engine: sa.Engine, slices: Iterable[Slice]) -> int:
     """Replace several slices in one transaction (fewer commits: DuckDB pays per commit).
 
     Each slice's rows replace exactly its own (source, scope, window); all or none are stored.
+    Rollups of the touched days are refreshed in the same transaction.
     """
     inserted = 0
+    pending = PendingRefresh()
     with engine.begin() as conn:
         for piece in slices:
             table = piece.table
@@ -107,6 +110,8 @@ def replace_slices(engine: sa.Engine, slices: Iterable[Slice]) -> int:
             if len(piece.frame):
                 bulk_insert(conn, table, piece.frame)
             inserted += len(piece.frame)
+            pending.add(table.name, piece.source, piece.scope, piece.window)
+        pending.run(conn)
     return inserted
 
 

@@ -181,6 +181,29 @@ pod_usage_hourly = Table(
     _pg_index("ix_pod_usage_hourly_cluster_hour", "pod_usage_hourly", "cluster_id", "hour"),
 )
 
+# Derived from pod_usage_hourly by warehouse.rollups whenever a pod slice is loaded (same
+# transaction), so month-long reads scan a day per (node, namespace) instead of every pod-hour.
+pod_usage_daily = Table(
+    "pod_usage_daily",
+    metadata,
+    Column("day", UtcTimestamp, nullable=False, comment="Day start, UTC"),
+    Column("source", String(32), nullable=False),
+    Column("cluster_id", String(64), nullable=False),
+    Column("node", String(253)),
+    Column("namespace", String(253), nullable=False),
+    Column("pod_hours", Integer, nullable=False, comment="Pod-hour rows summed into this row"),
+    Column("pod_seconds", Double, nullable=False),
+    Column("cpu_effective_core_seconds", Double, nullable=False,
+           comment="Sum over pod-hours of max(usage, request)"),
+    Column("memory_effective_byte_seconds", Double, nullable=False,
+           comment="Sum over pod-hours of max(usage, request)"),
+    Column("cpu_usage_core_seconds", Double, nullable=False),
+    Column("cpu_request_core_seconds", Double, nullable=False),
+    Column("memory_usage_byte_seconds", Double, nullable=False),
+    Column("memory_request_byte_seconds", Double, nullable=False),
+    _pg_index("ix_pod_usage_daily_cluster_day", "pod_usage_daily", "cluster_id", "day"),
+)
+
 container_usage_hourly = Table(
     "container_usage_hourly",
     metadata,

@@ -1,47 +1,84 @@
-"""Read queries on usage facts, aggregated in the engine (pandas receives reduced frames)."""
+"""Read queries on usage facts, aggregated in the engine (pandas receives reduced frames).
+
+Windows of whole UTC days are summed from the daily rollup (``pod_usage_daily``, kept in step with
+the pod-hours by every load); any other window from ``pod_usage_hourly``. Both give the same sums.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 
 from common.windows import Window
 from warehouse.engine import connection
-from warehouse.schema import pod_usage_hourly
+from warehouse.rollups import day_aligned
+from warehouse.schema import pod_usage_daily, pod_usage_hourly
 
 GIB = 2**30
+# (label, divisor to core-hours or GiB-hours)
+EFFECTIVE_LABELS = (
+    ("cpu_effective_core_hours", 3600.0),
+    ("memory_effective_gib_hours", 3600.0 * GIB),
+    ("cpu_usage_core_hours", 3600.0),
+    ("cpu_request_core_hours", 3600.0),
+    ("memory_usage_gib_hours", 3600.0 * GIB),
+    ("memory_request_gib_hours", 3600.0 * GIB),
+)
 
 
-def effective_hours() -> list[sa.Label]:
-    """Summed pod hours of pod_usage_hourly: effective (max of request and usage per pod and hour, the
-    basis most chargeback models start from), usage and request, as core-hours and GiB-hours."""
-    p = pod_usage_hourly.c
-    return [
-        (sa.func.sum(sa.func.greatest(p.cpu_usage_core_seconds, p.cpu_request_core_seconds)) / 3600.0)
-        .label("cpu_effective_core_hours"),
-        (sa.func.sum(sa.func.greatest(p.memory_usage_byte_seconds, p.memory_request_byte_seconds))
-         / (3600.0 * GIB)).label("memory_effective_gib_hours"),
-        (sa.func.sum(p.cpu_usage_core_seconds) / 3600.0).label("cpu_usage_core_hours"),
-        (sa.func.sum(p.cpu_request_core_seconds) / 3600.0).label("cpu_request_core_hours"),
-        (sa.func.sum(p.memory_usage_byte_seconds) / (3600.0 * GIB)).label("memory_usage_gib_hours"),
-        (sa.func.sum(p.memory_request_byte_seconds) / (3600.0 * GIB)).label("memory_request_gib_hours"),
-    ]
+@dataclass(frozen=True)
+class PodUsage:
+    """Where a window's pod usage is summed from, and the summed columns."""
+
+    table: sa.Table
+    hours: list[sa.Label]  # effective, usage and request, as core-hours and GiB-hours (EFFECTIVE_LABELS)
+    pod_hours: sa.Label
+    conditions: list[sa.ColumnElement[bool]]
+
+
+def pod_usage(window: Window, source: str | None = None) -> PodUsage:
+    """Summed pod hours in ``window``: effective (max of request and usage per pod and hour, the basis
+    most chargeback models start from), usage and request."""
+    if day_aligned(window):
+        d = pod_usage_daily.c
+        table, time = pod_usage_daily, d.day
+        sums: list[sa.ColumnElement] = [
+            d.cpu_effective_core_seconds, d.memory_effective_byte_seconds, d.cpu_usage_core_seconds,
+            d.cpu_request_core_seconds, d.memory_usage_byte_seconds, d.memory_request_byte_seconds]
+        pod_hours = sa.func.sum(d.pod_hours)
+    else:
+        p = pod_usage_hourly.c
+        table, time = pod_usage_hourly, p.hour
+        sums = [sa.func.greatest(p.cpu_usage_core_seconds, p.cpu_request_core_seconds),
+                sa.func.greatest(p.memory_usage_byte_seconds, p.memory_request_byte_seconds),
+                p.cpu_usage_core_seconds, p.cpu_request_core_seconds, p.memory_usage_byte_seconds,
+                p.memory_request_byte_seconds]
+        pod_hours = sa.func.count()
+    conditions = [time >= window.start, time < window.end]
+    if source is not None:
+        conditions.append(table.c.source == source)
+    hours = [(sa.func.sum(column) / divisor).label(label)
+             for column, (label, divisor) in zip(sums, EFFECTIVE_LABELS, strict=True)]
+    return PodUsage(table, hours, pod_hours.label("pod_hours"), conditions)
 
 
 def effective_usage_by_namespace(bind: sa.Engine | sa.Connection, window: Window,
                                  source: str | None = None) -> pd.DataFrame:
     """Per (cluster, namespace): effective CPU core-hours and memory GiB-hours in ``window``."""
-    p = pod_usage_hourly.c
+    usage = pod_usage(window, source)
+    c = usage.table.c
     query = (
-        sa.select(p.cluster_id, p.namespace, *effective_hours()[:4], sa.func.count().label("pod_hours"))
-        .where(p.hour >= window.start, p.hour < window.end)
-        .group_by(p.cluster_id, p.namespace)
-        .order_by(p.cluster_id, p.namespace)
+        sa.select(c.cluster_id, c.namespace, *usage.hours[:4], usage.pod_hours)
+        .where(*usage.conditions)
+        .group_by(c.cluster_id, c.namespace)
+        .order_by(c.cluster_id, c.namespace)
     )
-    if source is not None:
-        query = query.where(p.source == source)
     with connection(bind) as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all(),
-                            columns=["cluster_id", "namespace", "cpu_effective_core_hours",
-                                     "memory_effective_gib_hours", "cpu_usage_core_hours",
-                                     "cpu_request_core_hours", "pod_hours"])
+        frame = pd.DataFrame(conn.execute(query).mappings().all(),
+                             columns=["cluster_id", "namespace", "cpu_effective_core_hours",
+                                      "memory_effective_gib_hours", "cpu_usage_core_hours",
+                                      "cpu_request_core_hours", "pod_hours"])
+    frame["pod_hours"] = frame["pod_hours"].astype("int64")
+    return frame

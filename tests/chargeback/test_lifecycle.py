@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -16,9 +17,11 @@ from hypothesis import strategies as st
 from chargeback import lifecycle
 from chargeback.config import CostModelConfig
 from common.errors import DataError
+from common.windows import Window
 from ecs_insight.settings import Settings
 from tests.chargeback.conftest import MONTH
 from warehouse import statements as store
+from warehouse.load import replace_slice
 from warehouse.queries import cost_by_sector_month
 from warehouse.schema import (
     chargeback_entitlement,
@@ -29,22 +32,29 @@ from warehouse.schema import (
     pod_usage_hourly,
 )
 
-LATE = (pod_usage_hourly.c.cluster_id == "ocp-cti-01") & (pod_usage_hourly.c.hour >= pd.Timestamp("2026-09-03"))
+LATE_CLUSTER = "ocp-cti-01"
+LATE_WINDOW = Window(datetime(2026, 9, 3), datetime(2026, 10, 1))
+LATE = ((pod_usage_hourly.c.cluster_id == LATE_CLUSTER) & (pod_usage_hourly.c.hour >= LATE_WINDOW.start)
+        & (pod_usage_hourly.c.hour < LATE_WINDOW.end))
+
+
+def _replace_late(engine: sa.Engine, rows: list[dict]) -> None:
+    """Load (or clear) the late slice the way a collector's batch is loaded."""
+    frame = pd.DataFrame(rows, columns=[c.name for c in pod_usage_hourly.c])
+    replace_slice(engine, "pod_usage_hourly", "synthetic", LATE_CLUSTER, LATE_WINDOW, frame)
 
 
 def hold_back(engine: sa.Engine) -> list[dict]:
-    """Remove a day of one cluster's pod facts (as if it had not arrived yet); return the rows."""
-    with engine.begin() as conn:
+    """Remove the rest of the month of one cluster's pod facts (as if not arrived yet); return the rows."""
+    with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(sa.select(pod_usage_hourly).where(LATE)).mappings()]
-        conn.execute(pod_usage_hourly.delete().where(LATE))
-    assert rows
+    assert rows and {r["source"] for r in rows} == {"synthetic"}
+    _replace_late(engine, [])
     return rows
 
 
 def arrive(engine: sa.Engine, rows: list[dict]) -> None:
-    with engine.begin() as conn:
-        conn.execute(pod_usage_hourly.delete().where(LATE))
-        conn.execute(pod_usage_hourly.insert(), rows)
+    _replace_late(engine, rows)
 
 
 def lines_of(engine: sa.Engine, version: int) -> pd.DataFrame:
@@ -155,8 +165,7 @@ def test_closed_versions_never_change(sequence_warehouse: tuple[CostModelConfig,
             elif op == "arrive":
                 arrive(engine, late)
             else:
-                with engine.begin() as conn:
-                    conn.execute(pod_usage_hourly.delete().where(LATE))
+                _replace_late(engine, [])
         except DataError:
             pass  # refusals are part of the contract: close of a changed month, restate of nothing
         history = store.versions(engine, MONTH)
