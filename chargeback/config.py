@@ -175,8 +175,10 @@ class CostModelConfig(BaseModel):
         description="Model name under which namespace totals are also written to chargeback_result "
         "(what the cost page shows when dashboard.cost_model names it).")
     hosts: list[HostAsset] = Field(default_factory=list, description="Purchased vSphere hosts (hardware pool).")
-    price_lists: list[PriceList] = Field(default_factory=list,
-                                         description="Price list versions; effective periods may not overlap.")
+    price_lists: list[PriceList] = Field(
+        default_factory=list,
+        description="Price list versions; effective periods may not overlap. A month is priced by every "
+        "version in force during it, each weighted by the hours (UTC) it covers; every hour must be covered.")
     allocation: AllocationConfig = Field(default_factory=AllocationConfig, description="Allocation policy.")
     rate_card: RateCard = Field(default_factory=RateCard, description="Rates for the rate_card model.")
     entitlements: list[Entitlement] = Field(default_factory=list, description="What each sector bought.")
@@ -215,11 +217,3 @@ class CostModelConfig(BaseModel):
                     raise ValueError(f"[{j}].effective_from {later.effective_from} overlaps entitlement [{i}] "
                                      f"of sector {later.sector}")
         return value
-
-    def price_list_for(self, day: date) -> PriceList | None:
-        """The price list in force on ``day`` (a month is priced by the list in force on its first day)."""
-        for price_list in self.price_lists:
-            if price_list.effective_from <= day and (price_list.effective_to is None
-                                                     or day <= price_list.effective_to):
-                return price_list
-        return None

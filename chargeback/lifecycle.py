@@ -2,10 +2,11 @@
 
 - ``refresh``: (re)compute the month's draft; a closed month is left as it is and reported stale
   when its facts or price list changed since the close.
-- ``close``: lock the month: the draft (computed now) becomes closed with its price-list version.
+- ``close``: lock the month: the draft (computed now) becomes closed with the price-list versions
+  that priced it (``2026.1+2026.2`` when the list changed during the month) and a digest over them.
 - ``restate``: after late data, compute a new closed version that supersedes the previous one,
-  with the difference per sector and cost type stored beside it. A closed month never changes in
-  any other way.
+  with the difference per (sector, cluster, namespace, cost type) stored beside it. A closed month
+  never changes in any other way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from chargeback.config import CostModelConfig
+from chargeback.rounding import CENT
 from chargeback.statement import Statement, compute_statement
 from common.errors import DataError
 from warehouse import statements as store
@@ -41,7 +43,7 @@ def _now() -> datetime:
 
 def _header(statement: Statement, version: int, status: str, **extra: Any) -> dict[str, Any]:
     return {"month": statement.month, "version": version, "model": statement.model, "mode": statement.mode,
-            "status": status, "price_list_version": statement.price_list.version,
+            "status": status, "price_list_version": statement.prices.version,
             "price_list_digest": statement.price_list_digest, "facts_digest": statement.facts_digest,
             "currency": statement.currency, "total_amount": statement.total, "computed_at": _now(),
             "closed_at": None, "supersedes_version": None, "reason": None, "diff": None,
@@ -120,22 +122,55 @@ def close(engine: sa.Engine, month: str, config: CostModelConfig) -> StoredState
     return _stored(engine, store.latest(engine, month) or {})
 
 
-def diff(old: pd.DataFrame, new: pd.DataFrame) -> list[dict[str, str]]:
-    """Change per (sector, cost type) between two versions' lines."""
-    def totals(lines: pd.DataFrame) -> dict[tuple[str, str], Decimal]:
-        out: dict[tuple[str, str], Decimal] = {}
-        for row in lines.itertuples(index=False):
-            key = (row.sector_id, row.cost_type)
-            out[key] = out.get(key, Decimal(0)) + Decimal(row.amount)
+NAMESPACE_KEYS = ("sector_id", "cluster_id", "namespace", "cost_type")
+SECTOR_KEYS = ("sector_id", "cost_type")
+
+
+def diff(old: pd.DataFrame, new: pd.DataFrame, keys: tuple[str, ...] = NAMESPACE_KEYS) -> list[dict[str, str]]:
+    """Old, new and change of the amounts summed per ``keys`` (by default per sector, cluster,
+    namespace and cost type) between two versions' lines; only keys whose amount moved by a cent."""
+    def totals(lines: pd.DataFrame) -> dict[tuple[str, ...], Decimal]:
+        out: dict[tuple[str, ...], Decimal] = {}
+        for key, amount in zip(zip(*(lines[k].tolist() for k in keys), strict=True), lines["amount"].tolist(),
+                               strict=True):
+            out[key] = out.get(key, Decimal(0)) + Decimal(amount)
         return out
     before, after = totals(old), totals(new)
     rows = []
     for key in sorted(set(before) | set(after)):
-        a, b = before.get(key, Decimal(0)), after.get(key, Decimal(0))
-        if a.quantize(Decimal("0.01")) != b.quantize(Decimal("0.01")):
-            rows.append({"sector_id": key[0], "cost_type": key[1], "before": str(a.quantize(Decimal("0.01"))),
-                         "after": str(b.quantize(Decimal("0.01"))), "change": str((b - a).quantize(Decimal("0.01")))})
+        a, b = (v.quantize(CENT) for v in (before.get(key, Decimal(0)), after.get(key, Decimal(0))))
+        if a != b:
+            rows.append({**dict(zip(keys, key, strict=True)), "old": str(a), "new": str(b), "change": str(b - a)})
     return rows
+
+
+@dataclass
+class Restatement:
+    """What a restatement changed: per namespace (stored with the version) and per sector."""
+
+    namespaces: list[dict[str, str]]
+    sectors: list[dict[str, str]]
+
+
+def changes(engine: sa.Engine, month: str, version: int) -> Restatement | None:
+    """The changes of a restated version against the one it superseded; None for a first version.
+
+    The namespace rows are the diff stored with the version; the sector summary is recomputed
+    from the two versions' stored lines, which never change once closed."""
+    history = store.versions(engine, month)
+    row = history[history["version"] == version]
+    if row.empty or pd.isna(row.iloc[0]["supersedes_version"]):
+        return None
+    previous = int(row.iloc[0]["supersedes_version"])
+    old, new = store.read_lines(engine, month, previous), store.read_lines(engine, month, version)
+    stored = json.loads(row.iloc[0]["diff"] or "[]")
+    return Restatement([_current_keys(r) for r in stored], diff(old, new, SECTOR_KEYS))
+
+
+def _current_keys(row: dict[str, str]) -> dict[str, str]:
+    """Diff rows stored before namespaces were diffed carried before/after per sector and cost type."""
+    renamed = {"before": "old", "after": "new"}
+    return {renamed.get(k, k): v for k, v in row.items()}
 
 
 def restate(engine: sa.Engine, month: str, config: CostModelConfig,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
 
+from chargeback.price_periods import MonthPrices, PriceSpan
 from chargeback.rounding import cents, dec
 from common.errors import ConfigError
 
 GB = 10**9
+ITEM_COLUMNS = ["namespace", "quantity", "unit", "rate", "amount", "what"]
 
 
 def storage_rate(rates: dict[str, Decimal], storage_class: str, field_path: str) -> Decimal:
@@ -20,21 +23,47 @@ def storage_rate(rates: dict[str, Decimal], storage_class: str, field_path: str)
     raise ConfigError(f"no price for storage class {storage_class!r} and no 'default' entry", field=field_path)
 
 
-def storage_items(pvcs: pd.DataFrame, rates: dict[str, Decimal], factor: Decimal, hours: float,
-                  field_path: str) -> pd.DataFrame:
-    """PVC GiB-months x class rate per (namespace, class)."""
+def storage_items(pvcs: pd.DataFrame, rate_of: Callable[[str], tuple[Decimal, str]], hours: float) -> pd.DataFrame:
+    """PVC GiB-months x class rate per (namespace, class); ``rate_of(class)`` gives the rate and a note
+    on where it comes from (asked once per class)."""
+    known: dict[str, tuple[Decimal, str]] = {}
     rows = []
     for row in pvcs.itertuples(index=False):
-        rate = storage_rate(rates, row.storage_class or "default", field_path) * factor
+        storage_class = row.storage_class or "default"
+        if storage_class not in known:
+            known[storage_class] = rate_of(storage_class)
+        rate, note = known[storage_class]
         quantity = float(row.capacity_gib_hours) / hours
         rows.append({"namespace": row.namespace, "quantity": quantity, "unit": "GiB-months", "rate": rate,
                      "amount": cents(dec(quantity) * rate),
-                     "what": f" (storage class {row.storage_class or 'unknown'})"})
-    return pd.DataFrame(rows, columns=["namespace", "quantity", "unit", "rate", "amount", "what"])
+                     "what": f" (storage class {row.storage_class or 'unknown'}{note})"})
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
 
 
-def logging_items(logs: pd.DataFrame, rate: Decimal) -> pd.DataFrame:
+def listed_storage_rate(prices: MonthPrices) -> Callable[[str], tuple[Decimal, str]]:
+    """A storage class's rate from the price lists in force: the hour-weighted blend of the versions."""
+    def rate_of(storage_class: str) -> tuple[Decimal, str]:
+        def price(span: PriceSpan) -> Decimal:
+            return storage_rate(span.price_list.storage_per_gib_month, storage_class,
+                                f"{span.field}.storage_per_gib_month")
+        return prices.rate(price), f"; {_note(prices, price)}"
+    return rate_of
+
+
+def logging_items(logs: pd.DataFrame, prices: MonthPrices) -> pd.DataFrame:
+    """GB ingested x the price per GB of the price lists in force."""
+    def price(span: PriceSpan) -> Decimal:
+        return span.price_list.logging_per_gb
+    rate = prices.rate(price)
+    what = f" ({_note(prices, price)})"
     rows = [{"namespace": row.namespace, "quantity": float(row.log_bytes) / GB, "unit": "GB ingested",
-             "rate": rate, "amount": cents(dec(float(row.log_bytes) / GB) * rate), "what": ""}
+             "rate": rate, "amount": cents(dec(float(row.log_bytes) / GB) * rate), "what": what}
             for row in logs.itertuples(index=False) if rate > 0]
-    return pd.DataFrame(rows, columns=["namespace", "quantity", "unit", "rate", "amount", "what"])
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+
+
+def _note(prices: MonthPrices, price: Callable[[PriceSpan], Decimal]) -> str:
+    """Where a listed rate comes from: the version (one), or the hour-weighted blend (several)."""
+    if len(prices.spans) == 1:
+        return f"price list {prices.shares}"
+    return f"hour-weighted rate {prices.describe(price)}"

@@ -4,6 +4,8 @@ CPU and memory are charged per core-hour and GiB-hour of usage, request or effec
 the rate of the first label rule a namespace matches, else the default rate. Node-months and
 cluster-months are priced and spread over the cluster's tenants by effective CPU; PVCs per GiB-month
 by storage class. Platform namespaces' charges are spread over the tenants like the pools model.
+The rate card is not versioned: it does not price by the price lists, so a price-list change during
+the month leaves rate-card amounts as they are.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 
 from chargeback.allocation import ClusterContext, basis_shares, pool_lines, rated_lines, spread
 from chargeback.config import CostModelConfig, RateCard
-from chargeback.pricing import storage_items
+from chargeback.pricing import storage_items, storage_rate
 from chargeback.rounding import cents, dec
 from warehouse.chargeback_facts import MonthFacts
 
@@ -85,7 +87,7 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
                                 f"{quantity:,.3f} {unit} x {rate}, spread by effective CPU")
             out.extend(pool_lines(ctx, pool, amount, recipients, config.currency, f"{quantity:,.3f} {unit}"))
         pvcs = facts.pvcs[facts.pvcs["cluster_id"] == cluster_id]
-        storage = storage_items(pvcs, card.pvc_per_gib_month, Decimal(1), hours, f"{FIELD}.pvc_per_gib_month")
+        storage = storage_items(pvcs, _pvc_rate(card), hours)
         total = sum(storage["amount"], Decimal(0))
         if total:
             pools_out.append({"cluster_id": cluster_id, "pool": "storage", "amount": total,
@@ -93,3 +95,10 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
         out.extend(rated_lines(ctx, "storage", "storage", storage, config.currency, shares,
                                per_ns["cpu_effective_core_hours"]))
     return out
+
+
+def _pvc_rate(card: RateCard) -> Callable[[str], tuple[Decimal, str]]:
+    """The rate_of callback storage_items takes: the card's PVC price of a storage class."""
+    def rate_of(storage_class: str) -> tuple[Decimal, str]:
+        return storage_rate(card.pvc_per_gib_month, storage_class, f"{FIELD}.pvc_per_gib_month"), ""
+    return rate_of

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -26,10 +25,11 @@ from chargeback.allocation import (
     pool_lines,
     rated_lines,
 )
-from chargeback.config import CostModelConfig, PriceList
+from chargeback.config import CostModelConfig
 from chargeback.insights import completeness, efficiency, entitlement
 from chargeback.pools import COMPUTE_POOLS, cluster_pools
-from chargeback.pricing import logging_items, storage_items
+from chargeback.price_periods import MonthPrices, month_prices
+from chargeback.pricing import listed_storage_rate, logging_items, storage_items
 from chargeback.ratecard import rate_card_lines
 from common.errors import ConfigError
 from common.windows import Window, next_month, parse_month
@@ -45,7 +45,7 @@ class Statement:
     model: str
     mode: str
     currency: str
-    price_list: PriceList
+    prices: MonthPrices  # every price list version in force during the month, with its hours
     price_list_digest: str
     facts_digest: str
     lines: pd.DataFrame
@@ -71,14 +71,6 @@ class Inventory:
 def read_inventory(engine: sa.Engine) -> Inventory:
     return Inventory(*(read_dimension(engine, name)
                        for name in ("cluster", "node", "vsphere_host", "namespace", "sector")))
-
-
-def price_list_for_month(config: CostModelConfig, month_start: date) -> tuple[int, PriceList]:
-    for index, price_list in enumerate(config.price_lists):
-        if price_list is config.price_list_for(month_start):
-            return index, price_list
-    raise ConfigError(f"no price list is in force on {month_start}; add one whose effective period covers "
-                      "the month's first day", field=f"{FIELD}.price_lists")
 
 
 def known_sectors(config: CostModelConfig, inventory: Inventory) -> set[str]:
@@ -148,7 +140,7 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
     start = parse_month(month)
     window = Window(start, next_month(start))
     hours = window.hours()
-    index, price_list = price_list_for_month(config, start.date())
+    prices = month_prices(config, window)
     inventory = inventory or read_inventory(engine)
     sectors = known_sectors(config, inventory)
     check_entitlement_sectors(config, sectors)
@@ -160,7 +152,7 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
     pools_out: list[dict[str, object]] = []
     if config.model == "pools":
         pools = cluster_pools(start.date(), hours, clusters, inventory.nodes, inventory.hosts, facts.nodes,
-                              config, price_list)
+                              config, prices)
         by_cluster: dict[str, list] = {}
         for pool in pools:
             by_cluster.setdefault(pool.cluster_id, []).append(pool)
@@ -177,8 +169,8 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
                                   "basis": pool.basis})
                 lines.extend(pool_lines(ctx, pool.pool, pool.amount, recipients, currency, pool.basis))
             lines.extend(_storage_and_logs(ctx, pvc_frames.get(cluster_id, facts.pvcs.iloc[:0]),
-                                           log_frames.get(cluster_id, facts.logs.iloc[:0]), usage, price_list,
-                                           index, hours, config, pools_out))
+                                           log_frames.get(cluster_id, facts.logs.iloc[:0]), usage, prices,
+                                           hours, config, pools_out))
     else:
         lines.extend(rate_card_lines(facts, clusters, Contexts.of(inventory), config, hours, pools_out))
     frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
@@ -188,8 +180,8 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
     pools_frame = pd.DataFrame(pools_out, columns=["cluster_id", "pool", "amount", "basis"])
     mapping = inventory.namespaces[["cluster_id", "namespace", "sector_id", "is_platform"]]
     return Statement(
-        month=month, model=config.model, mode=config.mode, currency=currency, price_list=price_list,
-        price_list_digest=_digest({"price_list": price_list.model_dump(mode="json"),
+        month=month, model=config.model, mode=config.mode, currency=currency, prices=prices,
+        price_list_digest=_digest({**prices.payload(),
                                    "hosts": [h.model_dump(mode="json") for h in config.hosts],
                                    "allocation": config.allocation.model_dump(mode="json"),
                                    "rate_card": config.rate_card.model_dump(mode="json"), "model": config.model}),
@@ -207,22 +199,20 @@ def per_cluster(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _storage_and_logs(ctx: ClusterContext, pvcs: pd.DataFrame, logs: pd.DataFrame, usage: pd.DataFrame,
-                      price_list: PriceList,
-                      index: int, hours: float, config: CostModelConfig,
+                      prices: MonthPrices, hours: float, config: CostModelConfig,
                       pools_out: list[dict[str, object]]) -> list[dict[str, object]]:
     basis_col = ("cpu_effective_core_hours" if config.allocation.platform_basis == "cpu"
                  else "memory_effective_gib_hours")
     per_ns = namespace_totals(usage, basis_col)
     shares = basis_shares(per_ns, ctx)
     out: list[dict[str, object]] = []
-    field_path = f"{FIELD}.price_lists.{index}.storage_per_gib_month"
-    storage = storage_items(pvcs, price_list.storage_per_gib_month, price_list.factor, hours, field_path)
-    logging = logging_items(logs, price_list.logging_per_gb * price_list.factor)
+    storage = storage_items(pvcs, listed_storage_rate(prices), hours)
+    logging = logging_items(logs, prices)
     for pool, items in (("storage", storage), ("logging", logging)):
         total = sum(items["amount"], Decimal(0))
         if total:
             pools_out.append({"cluster_id": ctx.cluster_id, "pool": pool, "amount": total,
-                              "basis": f"sum of {len(items)} quantity x rate items"})
+                              "basis": f"sum of {len(items)} quantity x rate items ({prices.shares})"})
         out.extend(rated_lines(ctx, pool, pool, items, config.currency, shares, per_ns,
                                "effective core-hours" if basis_col.startswith("cpu") else "effective GiB-hours"))
     return out

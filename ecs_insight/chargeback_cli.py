@@ -194,7 +194,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("close")
     def close(month: MonthOption, config: ConfigOption = None) -> None:
-        """Close a month: its statement is locked with the price-list version it was priced with."""
+        """Close a month: its statement is locked with the price-list versions that priced it."""
         settings = load_or_exit(config)
         try:
             stored = lifecycle.close(jobs.open_warehouse(settings), _month(month), settings.chargeback.cost_model)
@@ -209,19 +209,54 @@ def register(app: typer.Typer) -> None:
     def restate(
         month: MonthOption,
         reason: Annotated[str, typer.Option(help="Why the month is restated.")] = "restatement after late data",
+        fmt: Annotated[ChangesFormat, typer.Option("--format", help="How to print the changes.")
+                       ] = ChangesFormat.table,
         config: ConfigOption = None,
     ) -> None:
-        """Restate a closed month after late data: a new closed version with its difference."""
+        """Restate a closed month after late data: a new closed version, and what changed per namespace
+        and per sector."""
         settings = load_or_exit(config)
         try:
-            stored = lifecycle.restate(jobs.open_warehouse(settings), _month(month),
-                                       settings.chargeback.cost_model, reason)
+            engine = jobs.open_warehouse(settings)
+            stored = lifecycle.restate(engine, _month(month), settings.chargeback.cost_model, reason)
+            changes = lifecycle.changes(engine, month, int(stored.header["version"]))
         except InsightError as exc:
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             raise typer.Exit(1) from None
         h = stored.header
-        console.print(f"{h['month']} restated: version {h['version']} supersedes {h['supersedes_version']}",
-                      highlight=False)
-        for change in json.loads(h["diff"] or "[]"):
-            console.print(f"  {change['sector_id']:<12} {change['cost_type']:<10} {change['before']:>14} -> "
-                          f"{change['after']:>14} ({change['change']})", highlight=False)
+        console.print(f"{h['month']} restated: version {h['version']} supersedes {int(h['supersedes_version'])}, "
+                      f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
+        emit_changes(changes or lifecycle.Restatement([], []), fmt, h["currency"])
+
+
+class ChangesFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+NAMESPACE_COLUMNS = ["sector_id", "cluster_id", "namespace", "cost_type", "old", "new", "change"]
+SECTOR_COLUMNS = ["sector_id", "cost_type", "old", "new", "change"]
+
+
+def emit_changes(changes: lifecycle.Restatement, fmt: ChangesFormat, currency: str) -> None:
+    """A restatement's changes on standard output: per namespace, then the per-sector summary."""
+    if fmt is ChangesFormat.json:
+        _write(json.dumps({"namespaces": changes.namespaces, "sectors": changes.sectors}, indent=2) + "\n", None)
+        return
+    out = Console(width=200) if not sys.stdout.isatty() else Console()
+    if not changes.namespaces:
+        out.print("no line moved by a cent", highlight=False)
+        return
+    for title, columns, rows in ((f"changes by namespace ({currency})", NAMESPACE_COLUMNS, changes.namespaces),
+                                 (f"changes by sector ({currency})", SECTOR_COLUMNS, changes.sectors)):
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column, justify="right" if column in ("old", "new", "change") else "left")
+        for row in rows:
+            table.add_row(*[_amount(row[c], c == "change") if c in ("old", "new", "change") else str(row[c])
+                            for c in columns])
+        out.print(table)
+
+
+def _amount(amount: str, signed: bool) -> str:
+    return f"{Decimal(amount):+,.2f}" if signed else f"{Decimal(amount):,.2f}"

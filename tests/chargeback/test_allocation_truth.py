@@ -100,7 +100,7 @@ def test_every_pool_is_allocated_to_the_cent(statement: tuple[Settings, Statemen
 def test_compute_pools_equal_the_inventory_and_price_list(statement: tuple[Settings, Statement]) -> None:
     settings, st = statement
     price_list = settings.chargeback.cost_model.price_lists[0]
-    assert st.price_list.version == price_list.version == "2026.1"
+    assert st.prices.version == price_list.version == "2026.1"
     hardware = expected_hardware_pools(settings)
     f = estate_frames()
     node_hours = f["node_hourly"].groupby(["cluster_id", "node"])["node_seconds"].sum() / 3600
