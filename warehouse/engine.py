@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -43,3 +44,25 @@ def connection(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
     else:
         with bind.connect() as conn:
             yield conn
+
+
+def read_frame(conn: sa.Connection, query: sa.Select, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``query`` as a frame named ``columns``, text columns as Python strings.
+
+    On DuckDB the result is fetched column-wise by the driver (several times faster than building a
+    Row per result row, which dominates for reduced frames of some 10^5 rows); elsewhere through
+    SQLAlchemy rows. Text stays in object columns: callers walk them row by row, which is several
+    times faster on Python strings than on Arrow-backed ones.
+    """
+    if conn.dialect.name == "duckdb":
+        compiled = query.compile(dialect=conn.dialect)
+        params = [compiled.params[name] for name in compiled.positiontup or []]
+        frame = conn.connection.driver_connection.execute(str(compiled), params).df()
+        frame.columns = columns
+    else:
+        frame = pd.DataFrame.from_records(conn.execute(query).all(), columns=columns)
+    for column in columns:
+        if frame[column].dtype != object and pd.api.types.is_string_dtype(frame[column]):
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)  # NULL as None, as from SQLAlchemy rows
+    return frame
