@@ -141,6 +141,9 @@ def month_prices(config: CostModelConfig, window: Window) -> MonthPrices:
         if start < end:
             spans.append(PriceSpan(index, price_list, Window(start, end)))
     spans.sort(key=lambda span: span.window.start)
+    if not config.price_lists:
+        raise ConfigError(f"no price lists are configured, so {window.start:%Y-%m} cannot be priced; add "
+                          "price list versions covering it", field=FIELD)
     gaps = _periods(window, spans)
     if gaps:
         missing = sum(gap.hours() for gap in gaps)

@@ -136,3 +136,8 @@ def test_a_two_version_month_blends_by_hours_and_allocates_to_the_cent(
     assert sum((line["amount"] for line in lines), Decimal(0)) == pool
     assert all(prices.shares in str(line["basis"]) for line in lines)
 
+
+
+def test_no_price_lists_at_all() -> None:
+    with pytest.raises(ConfigError, match="no price lists are configured, so 2026-10 cannot be priced"):
+        month_prices(CostModelConfig(), OCTOBER)
