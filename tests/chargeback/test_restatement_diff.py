@@ -17,9 +17,10 @@ from chargeback import lifecycle
 from chargeback.config import CostModelConfig
 from chargeback.rounding import CENT, cents, dec
 from common.windows import Window
+from ecs_insight import jobs
 from ecs_insight.cli import app
 from ecs_insight.settings import DEFAULT_CONFIG, Settings
-from tests.chargeback.conftest import MONTH, build
+from tests.chargeback.conftest import MONTH, build, tiny_settings
 from tests.chargeback.test_allocation_truth import estate_frames
 from warehouse import statements as store
 from warehouse.load import replace_slice
@@ -141,3 +142,14 @@ def test_restate_prints_the_namespaces_that_moved(tmp_path: Path) -> None:
 
     result = runner.invoke(app, ["chargeback", "restate", "--month", MONTH, "--config", str(path)])
     assert result.exit_code == 1 and "nothing to restate" in result.stderr
+
+    engine = jobs.open_warehouse(tiny_settings(url))
+    load_logs(engine, arrived[arrived["namespace"] != NAMESPACE])  # the late days withdrawn again
+    engine.dispose()
+    result = runner.invoke(app, ["chargeback", "restate", "--month", MONTH, "--format", "json",
+                                 "--config", str(path)])
+    assert result.exit_code == 0, result.stderr
+    changes = json.loads(result.stdout)
+    assert [(r["namespace"], r["old"], r["new"]) for r in changes["namespaces"]] == [(NAMESPACE, str(new), str(old))]
+    assert [(r["sector_id"], r["cost_type"], r["change"]) for r in changes["sectors"]] == \
+        [(SECTOR, "logging", str(old - new))]
