@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from chargeback import lifecycle
-from chargeback.config import CostModelConfig
+from chargeback.config import CostModelConfig, Licence
 from chargeback.pools import amortisation, host_asset
 from chargeback.rounding import CENT, cents, dec
 from chargeback.statement import Statement, compute_statement
@@ -170,3 +170,31 @@ def test_a_gap_in_the_month_names_the_uncovered_dates(tiny_duckdb: tuple[Setting
     with pytest.raises(ConfigError, match=r"no price list is in force on 2026-09-11 to 2026-09-19 \(UTC; 216 of "
                                           r"the 720 hours of 2026-09\).*field=chargeback.cost_model.price_lists"):
         compute_statement(engine, MONTH, gap)
+
+
+def test_versions_that_count_licences_differently(tiny_duckdb: tuple[Settings, sa.Engine]) -> None:
+    """2026.2 charges OpenShift per worker node and VMware per host: each version counts its own unit."""
+    settings, engine = tiny_duckdb
+    config = two_versions(settings.chargeback.cost_model, openshift_licence=Licence(per="host", monthly="400"),
+                          vmware_licence=Licence(per="host", monthly="500"))
+    st = compute_statement(engine, MONTH, config)
+    f = estate_frames()
+    node_hours = f["node_hourly"].groupby(["cluster_id", "node"])["node_seconds"].sum() / 3600
+    workers = f["dim_node"][f["dim_node"]["role"] == "worker"]
+    for cluster_id, nodes in workers.groupby("cluster_id"):
+        core_months = sum(c * node_hours[(cluster_id, n)] / HOURS for n, c in zip(nodes["node"], nodes["cpu_cores"],
+                                                                                 strict=True))
+        node_months = sum(node_hours[(cluster_id, n)] / HOURS for n in nodes["node"])
+        # (336 h x core-months x 52 + 384 h x node-months x 400 x 1.03) / 720 h
+        expected = (336 * dec(core_months) * 52 + 384 * dec(node_months) * Decimal("412")) / 720
+        assert abs(pools(st, "openshift-licence")[cluster_id] - expected) <= CENT
+    basis = st.pools[st.pools["pool"] == "openshift-licence"]["basis"].iloc[0]
+    assert "worker core-months x 52.00 x 1 for 336 h under 2026.1" in basis
+    assert "worker node-months x 400 x 1.03 for 384 h under 2026.2" in basis
+    hosts = read_dimension(engine, "vsphere_host").set_index("host")["cpu_cores"]
+    carrying = set(f["dim_node"]["vsphere_host"])
+    # per host: (336 h x cores x 11.50 + 384 h x 500 x 1.03) / 720 h
+    assert sum(pools(st, "vmware-licence")) == sum(
+        cents((336 * Decimal(int(hosts[h])) * Decimal("11.50") + 384 * Decimal("515")) / 720) for h in carrying)
+    sums = st.lines.groupby(["cluster_id", "pool"])["amount"].sum()
+    assert all(sums[(p.cluster_id, p.pool)] == p.amount for p in st.pools.itertuples(index=False))
