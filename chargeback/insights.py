@@ -41,21 +41,24 @@ def efficiency(usage: pd.DataFrame, lines: pd.DataFrame, mapping: pd.DataFrame) 
     sums = _with_sector(sums, mapping)
     sums = sums[~sums["is_platform"]]
     charges: dict[tuple[str, str, str], Decimal] = {}
-    for row in lines[lines["cost_type"].isin(["cpu", "memory"])].itertuples(index=False):
-        key = (row.cluster_id, row.namespace, row.cost_type)
-        charges[key] = charges.get(key, Decimal(0)) + row.amount
+    direct = lines[lines["cost_type"].isin(["cpu", "memory"])]
+    # Columns as lists, not itertuples: iterating Arrow-backed text cell by cell costs more than the sums.
+    for key in zip(direct["cluster_id"].tolist(), direct["namespace"].tolist(), direct["cost_type"].tolist(),
+                   direct["amount"].tolist(), strict=True):
+        charges[key[:3]] = charges.get(key[:3], Decimal(0)) + key[3]
     rows = []
-    for r in sums.itertuples(index=False):
-        cpu = charges.get((r.cluster_id, r.namespace, "cpu"), Decimal(0))
-        mem = charges.get((r.cluster_id, r.namespace, "memory"), Decimal(0))
-        cpu_waste = max(r.cpu_effective_core_hours - r.cpu_usage_core_hours, 0.0)
-        mem_waste = max(r.memory_effective_gib_hours - r.memory_usage_gib_hours, 0.0)
-        wasted = (cpu * dec(_ratio(cpu_waste, r.cpu_effective_core_hours) or 0.0)
-                  + mem * dec(_ratio(mem_waste, r.memory_effective_gib_hours) or 0.0))
-        rows.append([r.cluster_id, r.namespace, r.sector_id, r.cpu_usage_core_hours, r.cpu_request_core_hours,
-                     r.memory_usage_gib_hours, r.memory_request_gib_hours,
-                     _ratio(r.cpu_usage_core_hours, r.cpu_request_core_hours),
-                     _ratio(r.memory_usage_gib_hours, r.memory_request_gib_hours), cpu + mem, cents(wasted)])
+    columns = ["cluster_id", "namespace", "sector_id", "cpu_effective_core_hours", "cpu_usage_core_hours",
+               "cpu_request_core_hours", "memory_effective_gib_hours", "memory_usage_gib_hours",
+               "memory_request_gib_hours"]
+    for (cluster_id, namespace, sector_id, cpu_eff, cpu_used, cpu_req, mem_eff, mem_used,
+         mem_req) in zip(*(sums[c].tolist() for c in columns), strict=True):
+        cpu = charges.get((cluster_id, namespace, "cpu"), Decimal(0))
+        mem = charges.get((cluster_id, namespace, "memory"), Decimal(0))
+        cpu_waste = max(cpu_eff - cpu_used, 0.0)
+        mem_waste = max(mem_eff - mem_used, 0.0)
+        wasted = (cpu * dec(_ratio(cpu_waste, cpu_eff) or 0.0) + mem * dec(_ratio(mem_waste, mem_eff) or 0.0))
+        rows.append([cluster_id, namespace, sector_id, cpu_used, cpu_req, mem_used, mem_req,
+                     _ratio(cpu_used, cpu_req), _ratio(mem_used, mem_req), cpu + mem, cents(wasted)])
     return pd.DataFrame(rows, columns=EFFICIENCY_COLUMNS)
 
 
