@@ -164,10 +164,10 @@ def changes(engine: sa.Engine, month: str, version: int) -> Restatement | None:
     previous = int(row.iloc[0]["supersedes_version"])
     old, new = store.read_lines(engine, month, previous), store.read_lines(engine, month, version)
     stored = json.loads(row.iloc[0]["diff"] or "[]")
-    return Restatement([_current_keys(r) for r in stored], diff(old, new, SECTOR_KEYS))
+    return Restatement([current_keys(r) for r in stored], diff(old, new, SECTOR_KEYS))
 
 
-def _current_keys(row: dict[str, str]) -> dict[str, str]:
+def current_keys(row: dict[str, str]) -> dict[str, str]:
     """Diff rows stored before namespaces were diffed carried before/after per sector and cost type."""
     renamed = {"before": "old", "after": "new"}
     return {renamed.get(k, k): v for k, v in row.items()}

@@ -132,6 +132,9 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
     if stored.stale:
         out.print("[yellow]the facts or prices changed since this month was closed; "
                   "'ecs-insight chargeback restate' makes a new version[/yellow]")
+    restated = restatement_note(h, sector)
+    if restated:
+        out.print(restated, highlight=False, markup=False)
     table = Table(show_lines=False)
     for column in [*SUMMARY_KEYS, "amount"]:
         table.add_column(column, justify="right" if column == "amount" else "left")
@@ -163,6 +166,22 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
     out.print(f"data completeness: {len(completeness) - len(gaps)} of {len(completeness)} clusters complete"
               + "".join(f"; {c}: {v['ratio']:.1%} of hours, {v['failed_runs']} failed runs" for c, v in gaps.items()),
               highlight=False)
+
+
+def restatement_note(header: dict[str, object], sector: str | None) -> str | None:
+    """For a restated version: what it restates and the net change per sector of its stored diff
+    (the namespace rows of a sector add up to its change exactly: amounts are whole cents)."""
+    previous = header.get("supersedes_version")
+    if previous is None or pd.isna(previous):
+        return None
+    rows = [lifecycle.current_keys(r) for r in json.loads(str(header.get("diff") or "[]"))]
+    rows = [r for r in rows if sector is None or r["sector_id"] == sector]
+    net: dict[str, Decimal] = {}
+    for row in rows:
+        net[row["sector_id"]] = net.get(row["sector_id"], Decimal(0)) + Decimal(row["change"])
+    moved = "; ".join(f"{s} {v:+,.2f}" for s, v in sorted(net.items())) or "nothing moved by a cent"
+    return (f"restates version {int(float(str(previous)))} ({header.get('reason')}): {len(rows)} namespace row(s) "
+            f"changed, net per sector: {moved}")
 
 
 def _percent(value: object) -> str:

@@ -140,6 +140,13 @@ def test_restate_prints_the_namespaces_that_moved(tmp_path: Path) -> None:
                                                   f"{new - old:+,.2f}"))
     assert sum(1 for line in out.splitlines() if "logging" in line) == 2  # its namespace row and ICG's summary
 
+    result = runner.invoke(app, ["chargeback", "statement", "--month", MONTH, "--config", str(path)])
+    assert (f"restates version 1 (late logs): 1 namespace row(s) changed, net per sector: ICG {new - old:+,.2f}"
+            in result.stdout)
+    result = runner.invoke(app, ["chargeback", "statement", "--month", MONTH, "--format", "json",
+                                 "--config", str(path)])
+    assert [(r["namespace"], r["old"], r["new"]) for r in json.loads(result.stdout)["statement"]["diff"]] == \
+        [(NAMESPACE, str(old), str(new))]
     result = runner.invoke(app, ["chargeback", "restate", "--month", MONTH, "--config", str(path)])
     assert result.exit_code == 1 and "nothing to restate" in result.stderr
 
