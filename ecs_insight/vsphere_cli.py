@@ -13,6 +13,15 @@ from ecs_insight import jobs
 from ecs_insight.cli_common import ConfigOption, OutputFormat
 from ecs_insight.settings import Settings
 
+# Columns of ``vsphere hosts`` as a table, and their headings. CPU ready % is the host's ready time
+# per vCPU of the VMs it ran in the hour (warehouse.vsphere._ready_percent).
+HOST_TABLE = {
+    "hour": "hour", "vcenter": "vcenter", "host": "host", "vsphere_cluster": "vsphere cluster",
+    "cpu_usage_percent": "CPU %", "cpu_demand_mhz": "demand MHz", "cpu_ready_percent": "ready %",
+    "demand_over_usage": "demand/usage", "memory_ballooned_gib": "ballooned GiB",
+    "memory_swapped_gib": "swapped GiB", "vms": "VMs", "vcpus": "vCPUs", "ecs_clusters": "ECS clusters",
+}
+
 
 def _window(start: datetime | None, end: datetime | None) -> Window:
     stop = floor_hour(end) if end else floor_hour(datetime.now(UTC).replace(tzinfo=None))
@@ -48,6 +57,8 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
 
         settings = load(config)
         frame = host_contention_hourly(jobs.open_warehouse(settings), _window(start, end), source)
+        if fmt is OutputFormat.table:  # the figures that fit a terminal; json/csv carry every column
+            frame = frame[list(HOST_TABLE)].rename(columns=HOST_TABLE)
         emit(frame, fmt, "vSphere host contention")
 
     @group.command("clusters")

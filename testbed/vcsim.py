@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,8 +118,14 @@ def _ready(port: int, log: Path) -> bool:
 
 def start_vcsim(workdir: Path, *, datacenters: int = 1, clusters: int = 1, cluster_hosts: int = 3,
                 standalone_hosts: int = 1, vms_per_pool: int = 2, datastores: int = 1,
-                timeout: float = 120) -> VcsimServer:
-    """Start a simulated vCenter of the given shape on a free port; stop it with ``.stop()``."""
+                series: Mapping[tuple[str, int], Sequence[int]] | None = None, timeout: float = 120) -> VcsimServer:
+    """Start a simulated vCenter of the given shape on a free port; stop it with ``.stop()``.
+
+    ``series`` replaces the samples the simulator replays for (entity type, counter id), e.g.
+    ``{("VirtualMachine", 90): [2048, 4096]}``; an empty sequence removes them, so QueryPerf returns
+    no values for that counter on that entity type. Values must be positive (the simulator's XML
+    encoding drops zeros).
+    """
     binary = build_vcsim()
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -127,6 +134,8 @@ def start_vcsim(workdir: Path, *, datacenters: int = 1, clusters: int = 1, clust
     args = [str(binary), "-port", str(port), "-cert", str(cert), "-dc", str(datacenters), "-cluster", str(clusters),
             "-host", str(cluster_hosts), "-standalone-host", str(standalone_hosts), "-vm", str(vms_per_pool),
             "-ds", str(datastores), "-username", USERNAME, "-password", PASSWORD]
+    for (kind, counter), values in (series or {}).items():
+        args += ["-series", f"{kind}:{int(counter)}=" + ",".join(str(int(v)) for v in values)]
     proc = start_process(args, str(log))
     server = VcsimServer("127.0.0.1", port, cert, proc, datacenters=datacenters, clusters=clusters,
                          cluster_hosts=cluster_hosts, standalone_hosts=standalone_hosts, vms_per_pool=vms_per_pool,

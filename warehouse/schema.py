@@ -293,6 +293,10 @@ vsphere_host_hourly = Table(
     Column("memory_capacity_bytes", Double),
     Column("memory_consumed_bytes", Double),
     Column("memory_active_bytes", Double),
+    Column("cpu_demand_mhz", Double),
+    Column("cpu_ready_ms", Double, comment="Summed ready time of the host's VMs' vCPUs in the hour, milliseconds"),
+    Column("memory_ballooned_bytes", Double),
+    Column("memory_swapped_bytes", Double),
     _pg_index("ix_vsphere_host_hourly_vcenter_hour", "vsphere_host_hourly", "vcenter", "hour"),
 )
 

@@ -47,7 +47,8 @@ FACTS: dict[str, tuple[str, ...]] = {
         "warning_documents"),
     "vsphere_host_hourly": (
         "hour", "source", "vcenter", "host", "vsphere_cluster", "cpu_capacity_mhz", "cpu_usage_mhz",
-        "cpu_usage_percent", "memory_capacity_bytes", "memory_consumed_bytes", "memory_active_bytes"),
+        "cpu_usage_percent", "memory_capacity_bytes", "memory_consumed_bytes", "memory_active_bytes",
+        "cpu_demand_mhz", "cpu_ready_ms", "memory_ballooned_bytes", "memory_swapped_bytes"),
     "vsphere_vm_hourly": (
         "hour", "source", "vcenter", "vm_uuid", "host", "cpu_usage_mhz", "cpu_demand_mhz", "cpu_ready_ms",
         "memory_consumed_bytes", "memory_active_bytes", "memory_ballooned_bytes", "memory_swapped_bytes"),

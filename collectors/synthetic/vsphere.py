@@ -75,7 +75,7 @@ def vm_frame(st: Structure, vc: VCenter, h0: int, h1: int, cores: np.ndarray, me
         "memory_ballooned_bytes": np.zeros(n),
         "memory_swapped_bytes": np.zeros(n),
     })
-    return out, {"usage": usage, "consumed": consumed, "active": active}
+    return out, {"usage": usage, "demand": demand, "ready": ready, "consumed": consumed, "active": active}
 
 
 def host_frame(st: Structure, vc: VCenter, h0: int, h1: int, per_vm: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -93,6 +93,8 @@ def host_frame(st: Structure, vc: VCenter, h0: int, h1: int, per_vm: dict[str, n
     capacity = np.array([h.cores * h.mhz_per_core for h in hosts], dtype=np.float64)[None, :]
     memory = np.array([h.memory_bytes for h in hosts], dtype=np.float64)[None, :]
     usage = np.minimum(per_host(per_vm["usage"]) + 0.02 * capacity, capacity)
+    # The hypervisor's own share counts in the host's demand as in its usage; demand may exceed capacity.
+    demand = per_host(per_vm["demand"]) + 0.02 * capacity
     consumed = np.minimum(per_host(per_vm["consumed"]) + 8 * GIB, memory)
     active = np.minimum(per_host(per_vm["active"]) + 2 * GIB, consumed)
     idx = np.tile(np.arange(len(hosts)), hours)
@@ -106,9 +108,14 @@ def host_frame(st: Structure, vc: VCenter, h0: int, h1: int, per_vm: dict[str, n
         "cpu_capacity_mhz": np.broadcast_to(capacity, usage.shape).reshape(-1),
         "cpu_usage_mhz": usage.reshape(-1),
         "cpu_usage_percent": (usage / capacity * 100.0).reshape(-1),
+        "cpu_demand_mhz": demand.reshape(-1),
+        "cpu_ready_ms": per_host(per_vm["ready"]).reshape(-1),
         "memory_capacity_bytes": np.broadcast_to(memory, usage.shape).reshape(-1),
         "memory_consumed_bytes": consumed.reshape(-1),
         "memory_active_bytes": active.reshape(-1),
+        # The estate's hosts are never overcommitted on memory, as its VMs' zero balloon and swap say.
+        "memory_ballooned_bytes": np.zeros(n),
+        "memory_swapped_bytes": np.zeros(n),
     })
 
 

@@ -36,7 +36,12 @@ SOURCE = "vsphere"
 MIB = 1 << 20
 
 HOST_FACTS = ("hour", "source", "vcenter", "host", "vsphere_cluster", "cpu_capacity_mhz", "cpu_usage_mhz",
-              "cpu_usage_percent", "memory_capacity_bytes", "memory_consumed_bytes", "memory_active_bytes")
+              "cpu_usage_percent", "memory_capacity_bytes", "memory_consumed_bytes", "memory_active_bytes",
+              "cpu_demand_mhz", "cpu_ready_ms", "memory_ballooned_bytes", "memory_swapped_bytes")
+# Host columns that, when the vCenter returns no values for the host's own counter in an hour, are
+# the sum of the host's VMs' values in that hour (host cpu.demand, cpu.ready, mem.vmmemctl and
+# mem.swapused are VM totals on ESXi, less the hypervisor's own small share).
+HOST_FROM_VMS = ("cpu_demand_mhz", "cpu_ready_ms", "memory_ballooned_bytes", "memory_swapped_bytes")
 VM_FACTS = ("hour", "source", "vcenter", "vm_uuid", "host", "cpu_usage_mhz", "cpu_demand_mhz", "cpu_ready_ms",
             "memory_consumed_bytes", "memory_active_bytes", "memory_ballooned_bytes", "memory_swapped_bytes")
 DATASTORE_FACTS = ("hour", "source", "vcenter", "datastore", "capacity_bytes", "free_bytes")
@@ -215,6 +220,7 @@ def fact_frames(inventory: Inventory, hourly: pd.DataFrame, vcenter: str, window
     hosts["memory_capacity_bytes"] = hosts["memory_bytes"].astype("float64")
     vms = _join(hourly.drop(columns=["cpu_usage_percent"]), _vm_rows(inventory, vcenter))
     vms["source"] = SOURCE
+    hosts = fill_from_vms(hosts, vms)
     stores = _join(hourly[["entity", "hour", "capacity_bytes", "used_bytes"]],
                    _datastore_rows(inventory, vcenter).drop(columns=["capacity_bytes", "free_bytes"]))
     stores["free_bytes"] = stores["capacity_bytes"] - stores["used_bytes"]
@@ -227,6 +233,25 @@ def fact_frames(inventory: Inventory, hourly: pd.DataFrame, vcenter: str, window
         "vsphere_vm_hourly": vms.loc[:, list(VM_FACTS)].reset_index(drop=True),
         "datastore_hourly": stores.loc[:, list(DATASTORE_FACTS)].reset_index(drop=True),
     }
+
+
+def fill_from_vms(hosts: pd.DataFrame, vms: pd.DataFrame) -> pd.DataFrame:
+    """Hosts' missing ``HOST_FROM_VMS`` values filled with their VMs' sums in the same hour.
+
+    A sum is used only when every VM row of that host and hour has the value: a sum over some of
+    the VMs would understate the host. A host-hour without VM rows (no VM running, or none
+    sampled) keeps NULL: an unknown value is never made a zero.
+    """
+    columns = list(HOST_FROM_VMS)
+    missing = hosts[columns].isna().to_numpy().any()
+    if not missing or vms.empty:
+        return hosts
+    grouped = vms.groupby(["host", "hour"])[columns]
+    sums = grouped.sum(min_count=1).where(grouped.count().eq(grouped.size(), axis=0))
+    from_vms = hosts[["host", "hour"]].join(sums, on=["host", "hour"])
+    out = hosts.copy()
+    out[columns] = out[columns].fillna(from_vms[columns])
+    return out
 
 
 def _current_datastores(inventory: Inventory, vcenter: str, window: Window, now: datetime,

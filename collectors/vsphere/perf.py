@@ -45,11 +45,17 @@ METRICS: dict[str, tuple[Metric, ...]] = {
         Metric("mem.vmmemctl.average", "memory_ballooned_bytes", KIB),
         Metric("mem.swapped.average", "memory_swapped_bytes", KIB),
     ),
+    # A host's ready time is the sum over the virtual CPUs of the VMs it runs; a host has no
+    # mem.swapped counter, its mem.swapused is the VM memory swapped out to its swap files.
     "HostSystem": (
         Metric("cpu.usagemhz.average", "cpu_usage_mhz"),
         Metric("cpu.usage.average", "cpu_usage_percent", 0.01),
+        Metric("cpu.demand.average", "cpu_demand_mhz"),
+        Metric("cpu.ready.summation", "cpu_ready_ms"),
         Metric("mem.consumed.average", "memory_consumed_bytes", KIB),
         Metric("mem.active.average", "memory_active_bytes", KIB),
+        Metric("mem.vmmemctl.average", "memory_ballooned_bytes", KIB),
+        Metric("mem.swapused.average", "memory_swapped_bytes", KIB),
     ),
     "Datastore": (
         Metric("disk.capacity.latest", "capacity_bytes", KIB),

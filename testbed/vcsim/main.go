@@ -18,10 +18,13 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/simulator/vpx"
 )
 
 // selfSigned makes a 2048-bit RSA certificate for 127.0.0.1: the simulator's built-in test
@@ -50,6 +53,51 @@ func selfSigned() (tls.Certificate, []byte) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, der
 }
 
+// seriesFlag collects repeated -series TYPE:COUNTER=V1,V2,... options.
+type seriesFlag []string
+
+func (s *seriesFlag) String() string { return strings.Join(*s, " ") }
+
+func (s *seriesFlag) Set(value string) error {
+	*s = append(*s, value)
+	return nil
+}
+
+// applySeries replaces the samples the simulator replays for a counter of an entity type; an empty
+// list removes them, so QueryPerf answers that counter with no values (a counter the vCenter does
+// not keep for that type). Zero values are not allowed: the simulator's XML encoding drops them.
+func applySeries(specs []string) error {
+	for _, spec := range specs {
+		target, list, found := strings.Cut(spec, "=")
+		kind, counter, typed := strings.Cut(target, ":")
+		if !found || !typed {
+			return fmt.Errorf("-series %q: expected TYPE:COUNTER=V1,V2,...", spec)
+		}
+		data, known := vpx.MetricData[kind]
+		if !known {
+			return fmt.Errorf("-series %q: unknown entity type %q", spec, kind)
+		}
+		id, err := strconv.ParseInt(counter, 10, 32)
+		if err != nil {
+			return fmt.Errorf("-series %q: counter id %q is not a number", spec, counter)
+		}
+		if list == "" {
+			delete(data, int32(id))
+			continue
+		}
+		var values []int64
+		for _, text := range strings.Split(list, ",") {
+			v, err := strconv.ParseInt(text, 10, 64)
+			if err != nil || v <= 0 {
+				return fmt.Errorf("-series %q: %q is not a positive integer", spec, text)
+			}
+			values = append(values, v)
+		}
+		data[int32(id)] = values
+	}
+	return nil
+}
+
 func main() {
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0 picks one)")
 	dc := flag.Int("dc", 1, "datacenters")
@@ -62,7 +110,12 @@ func main() {
 	certOut := flag.String("cert", "", "write the server certificate (PEM) here")
 	username := flag.String("username", "user", "the only user name accepted")
 	password := flag.String("password", "pass", "the only password accepted")
+	var series seriesFlag
+	flag.Var(&series, "series", "TYPE:COUNTER=V1,V2,... samples replayed for a counter (empty: none); repeatable")
 	flag.Parse()
+	if err := applySeries(series); err != nil {
+		log.Fatal(err)
+	}
 
 	model := simulator.VPX()
 	model.Datacenter = *dc

@@ -10,7 +10,7 @@ def test_collect_vsphere_benchmark_on_tiny_data() -> None:
     assert result["bench"] == "collect-vsphere" and result["vms"] == 50
     assert result["fact_rows"] == result["entities"] == 50 + result["hosts"] + result["datastores"]
     assert result["baseline_query_calls"] == result["entities"]
-    assert result["query_calls"] == -(-(50 * 7 + result["hosts"] * 4 + result["datastores"] * 2) // 256)
+    assert result["query_calls"] == -(-(50 * 7 + result["hosts"] * 8 + result["datastores"] * 2) // 256)
     assert result["max_metrics_per_call"] <= 256
     assert result["round_trips"] * 5 < result["baseline_round_trips"]
     assert result["samples"] > 0 and result["seconds"] > 0 and result["baseline_seconds"] > 0

@@ -49,6 +49,16 @@ def test_collect_list_runs_and_read_hosts(tmp_path: Path, vcsim: VcsimServer) ->
     assert len(rows) == vcsim.hosts * 2
     assert sum(r["vms"] for r in rows) == vcsim.vms * 2
     assert all(r["vm_ready_percent"] is None or 0 <= r["vm_ready_percent"] <= 100 for r in rows)
+    # The host's own contention counters: demand and ready present, ready % per vCPU of its VMs;
+    # vcsim keeps no balloon or swap series, so those are empty rather than zero.
+    assert all(r["cpu_demand_mhz"] > 0 and r["cpu_ready_ms"] > 0 for r in rows)
+    assert all((r["cpu_ready_percent"] is None) == (r["vms"] == 0) for r in rows)
+    assert all(r["cpu_ready_percent"] is None or 0 < r["cpu_ready_percent"] <= 100 for r in rows)
+    assert all(r["memory_ballooned_gib"] is None and r["memory_swapped_gib"] is None for r in rows)
+    table = run(["vsphere", "hosts", *window], config, vcsim.password)
+    assert table.returncode == 0, table.stderr
+    for heading in ("ready %", "demand MHz", "ballooned GiB", "swapped GiB"):
+        assert heading in table.stdout
 
     nodes = run(["vsphere", "nodes", *window, "--format", "json"], config, vcsim.password)
     assert nodes.returncode == 0 and json.loads(nodes.stdout) == []  # no OpenShift nodes loaded here

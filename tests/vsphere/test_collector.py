@@ -94,7 +94,7 @@ def test_datastore_facts_are_in_range(collected: Any) -> None:
 def test_round_trips_are_few_and_independent_of_size(vcsim: VcsimServer, collected: Any) -> None:
     collector, _ = collected
     stats = collector.stats["vc-a"]
-    metrics = vcsim.hosts * 4 + vcsim.vms * 7 + vcsim.datastores * 2
+    metrics = vcsim.hosts * 8 + vcsim.vms * 7 + vcsim.datastores * 2
     assert stats.query_calls == -(-metrics // 256) == stats.by_method["QueryPerf"]
     # content, view, properties, view destroyed, the QueryPerf calls (the logout is not counted).
     assert stats.round_trips == 4 + stats.query_calls
@@ -108,7 +108,7 @@ def test_a_small_cap_splits_queries_and_no_call_exceeds_it(vcsim: VcsimServer) -
     small = by_table(list(collector.collect(WINDOW)))
     per_call = collector.stats["vc-a"].query_metrics  # counted as each request is sent
     assert per_call and max(per_call) <= 5
-    metrics = vcsim.hosts * 4 + vcsim.vms * 7 + vcsim.datastores * 2
+    metrics = vcsim.hosts * 8 + vcsim.vms * 7 + vcsim.datastores * 2
     assert sum(per_call) == metrics
     assert len(per_call) == collector.stats["vc-a"].query_calls == collector.stats["vc-a"].by_method["QueryPerf"]
     assert len(small["vsphere_vm_hourly"]) == vcsim.vms * HOURS  # VMs split over two specs join again
@@ -174,7 +174,7 @@ def test_real_time_samples_roll_up_to_the_same_hourly_rows(vcsim: VcsimServer) -
     vms = tables["vsphere_vm_hourly"].merge(tables["vsphere_vm"][["vm_uuid", "num_cpu"]], on="vm_uuid")
     assert (vms["cpu_ready_ms"] <= 3_600_000 * vms["num_cpu"]).all()
     host_and_vm_samples = stats.samples - vcsim.datastores * 2 * 2
-    assert host_and_vm_samples == 180 * (vcsim.hosts * 4 + vcsim.vms * 5)
+    assert host_and_vm_samples == 180 * (vcsim.hosts * 6 + vcsim.vms * 5)  # no balloon or swap series
 
 
 def test_a_hung_vcenter_times_out_and_the_next_one_is_collected(vcsim: VcsimServer) -> None:

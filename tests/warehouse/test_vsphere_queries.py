@@ -56,6 +56,13 @@ def test_every_node_hour_has_its_vm_and_host_figures(loaded: tuple[sa.Engine, Wi
     hosts = truth(estate, window, "vsphere_host_hourly").set_index(["vcenter", "host", "hour"])
     host_key = pd.MultiIndex.from_arrays([out["vcenter"], out["host"], out["hour"]])
     np.testing.assert_allclose(out["host_cpu_usage_percent"], hosts.loc[host_key, "cpu_usage_percent"], rtol=1e-9)
+    for column in ("cpu_demand_mhz", "cpu_ready_ms", "memory_ballooned_bytes", "memory_swapped_bytes"):
+        np.testing.assert_allclose(out[f"host_{column}"], hosts.loc[host_key, column], rtol=1e-9, err_msg=column)
+    # The host's ready time per vCPU of every VM it ran (nodes and others) in the hour.
+    vcpus = vm.groupby(["vcenter", "host", "hour"])["num_cpu"].sum()
+    np.testing.assert_allclose(out["host_cpu_ready_percent"],
+                               hosts.loc[host_key, "cpu_ready_ms"] * 100 / (vcpus.loc[host_key] * 3_600_000),
+                               rtol=1e-9)
 
 
 def test_node_figures_join_pod_data(loaded: tuple[sa.Engine, Window]) -> None:
@@ -86,6 +93,12 @@ def test_host_contention_sums_the_hosts_vms(loaded: tuple[sa.Engine, Window], es
     np.testing.assert_allclose(busy["vm_ready_percent"], want["ready"] * 100 / (want["vcpus"] * 3_600_000), rtol=1e-9)
     np.testing.assert_allclose(busy["demand_over_usage"], want["demand"] / want["usage"], rtol=1e-9)
     assert (busy["demand_over_usage"] >= 1).all()  # the estate's VMs always want a little more than they get
+    hosts = truth(estate, window, "vsphere_host_hourly").set_index(["vcenter", "host", "hour"]).loc[got.index]
+    np.testing.assert_allclose(got["cpu_demand_mhz"], hosts["cpu_demand_mhz"], rtol=1e-9)
+    np.testing.assert_allclose(got["cpu_ready_ms"], hosts["cpu_ready_ms"], rtol=1e-9)
+    np.testing.assert_allclose(busy["cpu_ready_percent"], want["ready"] * 100 / (want["vcpus"] * 3_600_000), rtol=1e-9)
+    assert got.loc[got["vms"] == 0, "cpu_ready_percent"].isna().all()
+    assert (got["memory_ballooned_gib"] == 0).all() and (got["memory_swapped_gib"] == 0).all()
     assert set(got.index) - set(busy.index) == set(got.index) - set(per_host.index)  # idle hosts kept, zero VMs
 
 
