@@ -395,7 +395,8 @@ chargeback_statement = Table(
     Column("model", String(32), nullable=False, comment="pools or rate_card"),
     Column("mode", String(16), nullable=False, comment="showback or chargeback"),
     Column("status", String(16), nullable=False, comment="draft, closed or superseded"),
-    Column("price_list_version", String(64), nullable=False, comment="Price list the lines were priced with"),
+    Column("price_list_version", String(64), nullable=False,
+           comment="Price list versions in force in the month, joined by '+' (e.g. 2026.1+2026.2)"),
     Column("price_list_digest", String(64), nullable=False, comment="SHA-256 of the price list as applied"),
     Column("facts_digest", String(64), nullable=False,
            comment="Fingerprint of the month's facts; a change after close calls for a restatement"),
@@ -405,7 +406,8 @@ chargeback_statement = Table(
     Column("closed_at", UtcTimestamp),
     Column("supersedes_version", Integer, comment="Closed version this restatement replaces"),
     Column("reason", Text, comment="Why the version was made (close, restatement after late data, ...)"),
-    Column("diff", Text, comment="JSON: change per sector and cost type against the superseded version"),
+    Column("diff", Text,
+           comment="JSON: change per sector, cluster, namespace and cost type against the superseded version"),
     Column("completeness", Text, nullable=False, comment="JSON: data completeness per cluster"),
 )
 
