@@ -42,7 +42,7 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
     @group.command("nodes")
     def nodes(start: Start = None, end: End = None, source: Source = None, config: ConfigOption = None,
               fmt: Format = OutputFormat.table) -> None:
-        """Per OpenShift node and hour: its VM's CPU, memory, ready time and its host's load."""
+        """Per OpenShift node and hour: its VM's CPU, memory, ready time and its host's load and contention."""
         from warehouse.vsphere import node_vm_hourly
 
         settings = load(config)
@@ -52,7 +52,7 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
     @group.command("hosts")
     def hosts(start: Start = None, end: End = None, source: Source = None, config: ConfigOption = None,
               fmt: Format = OutputFormat.table) -> None:
-        """Per vSphere host and hour: load, the contention its VMs see and the ECS clusters on it."""
+        """Per vSphere host and hour: load, CPU demand and ready %, ballooned and swapped GiB, ECS clusters on it."""
         from warehouse.vsphere import host_contention_hourly
 
         settings = load(config)

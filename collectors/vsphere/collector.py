@@ -8,6 +8,10 @@ The inventory (vsphere_host, vsphere_vm, datastore rows) is sent with every wind
 the estate. A VM's ``host`` in its hourly rows is where the VM ran when the window was collected: a
 window collected hours later attributes a VM moved by vMotion in between to its new host.
 Powered-off VMs and templates are in the inventory but have no samples, hence no hourly rows.
+
+A host's contention figures (CPU demand and ready, ballooned and swapped memory) come from its own
+counters; an hour the vCenter has no values for is filled with the sum of the host's VMs' values
+(``fill_from_vms``), and stays NULL when those are not all known.
 """
 
 from __future__ import annotations
@@ -240,7 +244,8 @@ def fill_from_vms(hosts: pd.DataFrame, vms: pd.DataFrame) -> pd.DataFrame:
 
     A sum is used only when every VM row of that host and hour has the value: a sum over some of
     the VMs would understate the host. A host-hour without VM rows (no VM running, or none
-    sampled) keeps NULL: an unknown value is never made a zero.
+    sampled) keeps NULL: an unknown value is never made a zero. VMs count on the host they are on
+    at collection time (see the module notes on vMotion).
     """
     columns = list(HOST_FROM_VMS)
     missing = hosts[columns].isna().to_numpy().any()
