@@ -63,6 +63,10 @@ def classify(exc: Exception, query: str, url: str) -> TransientError | Permanent
         return TransientError("timed out", server=url, query=short)
     if isinstance(exc, requests.ConnectionError):
         return TransientError(f"cannot connect: {type(exc).__name__}", server=url, query=short)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        # The connection broke while the answer was read (server restarted, a proxy or router in
+        # between dropped it): the same query asked again gets the whole answer.
+        return TransientError(f"answer cut off: {str(exc)[:200]}", server=url, query=short)
     if isinstance(exc, PrometheusApiClientException):
         m = _STATUS.search(str(exc))
         status = int(m.group(1)) if m else 0

@@ -1,0 +1,96 @@
+"""An answer cut off mid-body (the connection dropped while it was read) is retried like any other
+transient failure, so one broken connection does not fail a whole cluster's collection.
+
+The real Prometheus holding the estate slice sits behind a small HTTP relay that truncates chosen
+answers (a real Prometheus cannot be made to drop a connection on demand).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import requests
+
+from collectors.base import Batch, ScopeFailure
+from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig
+from tests.collectors.conftest import STEP_SECONDS, PrometheusEstate
+
+KEY = ["cluster_id", "namespace", "pod"]
+
+
+@contextmanager
+def cutting_relay(upstream: str, cut: set[int]) -> Iterator[tuple[int, list[int]]]:
+    """Relays GET requests to ``upstream``; the answers to requests number ``cut`` (1-based) are sent
+    with their full Content-Length but only half the body, then the connection is closed."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    served: list[int] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                request += chunk
+            target = request.split(b" ", 2)[1].decode()
+            with lock:
+                served.append(len(served) + 1)
+                number = served[-1]
+            answer = requests.get(upstream + target, timeout=60)
+            body = answer.content
+            head = (f"HTTP/1.1 {answer.status_code} X\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+            conn.sendall(head + (body[: len(body) // 2] if number in cut else body))
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], served
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def pods(batches: list[Batch | ScopeFailure]) -> list[tuple[str, str, str]]:
+    return sorted((c, n, p) for b in batches if isinstance(b, Batch) and b.table == "pod"
+                  for c, n, p in zip(b.frame["cluster_id"], b.frame["namespace"], b.frame["pod"], strict=True))
+
+
+def test_an_answer_cut_off_is_retried_and_the_cluster_collected(prometheus_estate: PrometheusEstate) -> None:
+    s = prometheus_estate.slice
+    upstream = prometheus_estate.server.url
+    assert urlsplit(upstream).scheme == "http"
+
+    def collector(url: str) -> PrometheusCollector:
+        clusters = [ClusterEndpoint(cluster_id=c, url=url, selector={"cluster": c}) for c in s.clusters]
+        return PrometheusCollector(PrometheusSourceConfig(clusters=clusters, scrape_interval_seconds=STEP_SECONDS,
+                                                          retries=2, backoff_seconds=0.01))
+
+    direct = list(collector(upstream).collect(s.window))
+    with cutting_relay(upstream, cut={1, 2, 5}) as (port, served):
+        relayed = collector(f"http://127.0.0.1:{port}")
+        out = list(relayed.collect(s.window))
+    assert [b for b in out if isinstance(b, ScopeFailure)] == []
+    assert relayed.stats.retries == 3 and len(served) == relayed.stats.queries
+    assert pods(out) == pods(direct) and len(pods(out)) > 0
+    for table in ("pod_usage_hourly", "node_hourly"):
+        got = sum(len(b.frame) for b in out if isinstance(b, Batch) and b.table == table)
+        want = sum(len(b.frame) for b in direct if isinstance(b, Batch) and b.table == table)
+        assert got == want > 0, table
