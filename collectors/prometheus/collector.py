@@ -50,7 +50,7 @@ class PrometheusCollector:
         as the benchmark's baseline (same answers, many more queries)."""
         self.config = config
         self._factory = client_factory or (lambda ep: connect(ep, config.query_timeout_seconds))
-        self._runners: dict[str, QueryRunner] = {}
+        self._runners: dict[tuple[str, str | None, str | None, bool], QueryRunner] = {}
         self.stats = QueryStats()
         self.label_keys = list(dict.fromkeys([*config.label_keys, *(label_keys or [])]))
         self.per_workload = per_workload
@@ -58,12 +58,16 @@ class PrometheusCollector:
     # ------------------------------------------------------------------ servers
 
     def runner(self, endpoint: Endpoint) -> QueryRunner:
-        if endpoint.url not in self._runners:
+        """One client per server and credentials: clusters behind one URL (a gateway) with their own
+        tokens or CAs each get a client that sends their own."""
+        token = endpoint.bearer_token.get_secret_value() if endpoint.bearer_token is not None else None
+        key = (endpoint.url, token, endpoint.ca_bundle, endpoint.verify_tls)
+        if key not in self._runners:
             cfg = self.config
-            self._runners[endpoint.url] = QueryRunner(
+            self._runners[key] = QueryRunner(
                 self._factory(endpoint), endpoint.url, timeout_seconds=cfg.query_timeout_seconds,
                 retries=cfg.retries, backoff_seconds=cfg.backoff_seconds, stats=self.stats)
-        return self._runners[endpoint.url]
+        return self._runners[key]
 
     def targets(self, window: Window) -> list[Target]:
         """Clusters with their own URL, then the Thanos clusters (listed, or discovered in the window)."""

@@ -1,8 +1,9 @@
-"""An answer cut off mid-body (the connection dropped while it was read) is retried like any other
-transient failure, so one broken connection does not fail a whole cluster's collection.
+"""The Prometheus collector's connections: an answer cut off mid-body (the connection dropped while
+it was read) is retried like any other transient failure, so one broken connection does not fail a
+whole cluster's collection; clusters reached through one URL each send their own credentials.
 
 The real Prometheus holding the estate slice sits behind a small HTTP relay that truncates chosen
-answers (a real Prometheus cannot be made to drop a connection on demand).
+answers or records the headers (a real Prometheus cannot be made to drop a connection on demand).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -94,3 +96,41 @@ def test_an_answer_cut_off_is_retried_and_the_cluster_collected(prometheus_estat
         got = sum(len(b.frame) for b in out if isinstance(b, Batch) and b.table == table)
         want = sum(len(b.frame) for b in direct if isinstance(b, Batch) and b.table == table)
         assert got == want > 0, table
+
+
+def test_clusters_behind_one_url_send_their_own_tokens(prometheus_estate: PrometheusEstate) -> None:
+    """Two clusters reached through one URL (a gateway) with different tokens: each cluster's queries
+    go through a client built with its own token (Prometheus ignores the header; the relay records it)."""
+    s = prometheus_estate.slice
+    seen: dict[str, set[str]] = {}
+    lock = threading.Lock()
+
+    class Relay(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer = requests.get(prometheus_estate.server.url + self.path, timeout=60)
+            cluster = next(c for c in s.clusters if c in unquote(self.path))
+            with lock:
+                seen.setdefault(cluster, set()).add(self.headers.get("Authorization", ""))
+            self.send_response(answer.status_code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer.content)))
+            self.end_headers()
+            self.wfile.write(answer.content)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        clusters = [ClusterEndpoint(cluster_id=c, url=url, selector={"cluster": c}, bearer_token=f"token-{c}")
+                    for c in s.clusters]
+        out = list(PrometheusCollector(PrometheusSourceConfig(
+            clusters=clusters, scrape_interval_seconds=STEP_SECONDS)).collect(s.window))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [b for b in out if isinstance(b, ScopeFailure)] == []
+    assert seen == {c: {f"Bearer token-{c}"} for c in s.clusters}
