@@ -70,6 +70,8 @@ def emit(frame: pd.DataFrame, fmt: OutputFormat, title: str = "") -> None:
 
 
 def _cell(value: object) -> str:
+    if isinstance(value, float) and value != value:  # NaN: pandas' missing value, shown empty like None
+        return ""
     if isinstance(value, float | Decimal):
         return f"{value:,.2f}"
     return "" if value is None else str(value)

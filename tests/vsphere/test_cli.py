@@ -59,6 +59,7 @@ def test_collect_list_runs_and_read_hosts(tmp_path: Path, vcsim: VcsimServer) ->
     assert table.returncode == 0, table.stderr
     for heading in ("ready %", "demand MHz", "ballooned GiB", "swapped GiB"):
         assert heading in table.stdout
+    assert "nan" not in table.stdout  # the standalone host has no vSphere cluster: an empty cell
 
     nodes = run(["vsphere", "nodes", *window, "--format", "json"], config, vcsim.password)
     assert nodes.returncode == 0 and json.loads(nodes.stdout) == []  # no OpenShift nodes loaded here
