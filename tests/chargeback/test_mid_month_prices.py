@@ -46,6 +46,19 @@ def pools(statement: Statement, pool: str) -> pd.Series:
     return statement.pools[statement.pools["pool"] == pool].set_index("cluster_id")["amount"]
 
 
+
+def worker_months() -> list[tuple[str, float, float]]:
+    """Per cluster, from the estate's truth: worker core-months and worker node-months of the month."""
+    f = estate_frames()
+    node_hours = f["node_hourly"].groupby(["cluster_id", "node"])["node_seconds"].sum() / 3600
+    workers = f["dim_node"][f["dim_node"]["role"] == "worker"]
+    out = []
+    for cluster_id, nodes in workers.groupby("cluster_id"):
+        hours = [node_hours[(cluster_id, n)] for n in nodes["node"]]
+        out.append((str(cluster_id), sum(c * h / HOURS for c, h in zip(nodes["cpu_cores"], hours, strict=True)),
+                    sum(h / HOURS for h in hours)))
+    return out
+
 def test_per_cluster_month_prices_are_the_hour_weighted_blend(priced: tuple) -> None:
     _, _, st = priced
     assert st.prices.version == "2026.1+2026.2"
@@ -71,12 +84,7 @@ def test_licences_and_hardware_markup_are_blended(priced: tuple) -> None:
     start = pd.Timestamp(MONTH).date()
     hardware = sum(cents(amortisation(host_asset(h, config.hosts), start) * Decimal("1.016")) for h in carrying)
     assert sum(pools(st, "hardware")) == hardware
-    f = estate_frames()
-    node_hours = f["node_hourly"].groupby(["cluster_id", "node"])["node_seconds"].sum() / 3600
-    workers = f["dim_node"][f["dim_node"]["role"] == "worker"]
-    for cluster_id, nodes in workers.groupby("cluster_id"):
-        core_months = sum(c * node_hours[(cluster_id, n)] / HOURS for n, c in zip(nodes["node"], nodes["cpu_cores"],
-                                                                                 strict=True))
+    for cluster_id, core_months, _ in worker_months():
         # OpenShift per worker core: (336 h x 52 + 384 h x 52 x 1.03) / 720 h = 52.832
         assert abs(pools(st, "openshift-licence")[cluster_id] - dec(core_months) * Decimal("52.832")) <= CENT
     assert all(SHARES in b for b in st.pools[st.pools["pool"].isin(["hardware", "openshift-licence"])]["basis"])
@@ -178,13 +186,7 @@ def test_versions_that_count_licences_differently(tiny_duckdb: tuple[Settings, s
     config = two_versions(settings.chargeback.cost_model, openshift_licence=Licence(per="host", monthly="400"),
                           vmware_licence=Licence(per="host", monthly="500"))
     st = compute_statement(engine, MONTH, config)
-    f = estate_frames()
-    node_hours = f["node_hourly"].groupby(["cluster_id", "node"])["node_seconds"].sum() / 3600
-    workers = f["dim_node"][f["dim_node"]["role"] == "worker"]
-    for cluster_id, nodes in workers.groupby("cluster_id"):
-        core_months = sum(c * node_hours[(cluster_id, n)] / HOURS for n, c in zip(nodes["node"], nodes["cpu_cores"],
-                                                                                 strict=True))
-        node_months = sum(node_hours[(cluster_id, n)] / HOURS for n in nodes["node"])
+    for cluster_id, core_months, node_months in worker_months():
         # (336 h x core-months x 52 + 384 h x node-months x 400 x 1.03) / 720 h
         expected = (336 * dec(core_months) * 52 + 384 * dec(node_months) * Decimal("412")) / 720
         assert abs(pools(st, "openshift-licence")[cluster_id] - expected) <= CENT
@@ -192,7 +194,7 @@ def test_versions_that_count_licences_differently(tiny_duckdb: tuple[Settings, s
     assert "worker core-months x 52.00 x 1 for 336 h under 2026.1" in basis
     assert "worker node-months x 400 x 1.03 for 384 h under 2026.2" in basis
     hosts = read_dimension(engine, "vsphere_host").set_index("host")["cpu_cores"]
-    carrying = set(f["dim_node"]["vsphere_host"])
+    carrying = set(estate_frames()["dim_node"]["vsphere_host"])
     # per host: (336 h x cores x 11.50 + 384 h x 500 x 1.03) / 720 h
     assert sum(pools(st, "vmware-licence")) == sum(
         cents((336 * Decimal(int(hosts[h])) * Decimal("11.50") + 384 * Decimal("515")) / 720) for h in carrying)
