@@ -90,11 +90,14 @@ def _refresh_rollup(engine: sa.Engine, window: Window, source: str | None) -> fl
     with engine.connect() as conn:
         scopes = conn.execute(sa.select(p.source, p.cluster_id).distinct()
                               .where(p.hour >= window.start, p.hour < window.end)).all()
+    clusters: dict[str, list[str]] = {}
+    for found, cluster_id in scopes:
+        if source is None or found == source:
+            clusters.setdefault(found, []).append(cluster_id)
     start = time.perf_counter()
     with engine.begin() as conn:
-        for found, cluster_id in scopes:
-            if source is None or found == source:
-                refresh_pod_usage_daily(conn, found, [cluster_id], window)
+        for found, ids in clusters.items():
+            refresh_pod_usage_daily(conn, found, ids, window)
     return time.perf_counter() - start
 
 

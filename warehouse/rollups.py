@@ -41,24 +41,25 @@ def _day(hour: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.date_trunc(sa.literal_column("'day'"), hour)
 
 
+def pod_hour_quantities() -> list[sa.ColumnElement]:
+    """Per pod-hour: effective CPU and memory (max of usage and request), usage and request, in the
+    order of the rollup's quantity columns."""
+    p = pod_usage_hourly.c
+    return [sa.func.greatest(p.cpu_usage_core_seconds, p.cpu_request_core_seconds),
+            sa.func.greatest(p.memory_usage_byte_seconds, p.memory_request_byte_seconds),
+            p.cpu_usage_core_seconds, p.cpu_request_core_seconds, p.memory_usage_byte_seconds,
+            p.memory_request_byte_seconds]
+
+
 def daily_from_hourly(source: str, clusters: Iterable[str], span: Window) -> sa.Select:
     """pod_usage_hourly summed per (day, source, cluster, node, namespace), in the rollup's column order."""
     p = pod_usage_hourly.c
     day = _day(p.hour)
     return (
-        sa.select(
-            day.label("day"), p.source, p.cluster_id, p.node, p.namespace,
-            sa.func.count().label("pod_hours"),
-            sa.func.sum(p.pod_seconds),
-            sa.func.sum(sa.func.greatest(p.cpu_usage_core_seconds, p.cpu_request_core_seconds)),
-            sa.func.sum(sa.func.greatest(p.memory_usage_byte_seconds, p.memory_request_byte_seconds)),
-            sa.func.sum(p.cpu_usage_core_seconds),
-            sa.func.sum(p.cpu_request_core_seconds),
-            sa.func.sum(p.memory_usage_byte_seconds),
-            sa.func.sum(p.memory_request_byte_seconds),
-        )
-        .where(p.source == source, p.cluster_id.in_(sorted(set(clusters))),
-               p.hour >= span.start, p.hour < span.end)
+        sa.select(day.label("day"), p.source, p.cluster_id, p.node, p.namespace,
+                  sa.func.count().label("pod_hours"), sa.func.sum(p.pod_seconds),
+                  *(sa.func.sum(quantity) for quantity in pod_hour_quantities()))
+        .where(p.source == source, p.cluster_id.in_(list(clusters)), p.hour >= span.start, p.hour < span.end)
         .group_by(day, p.source, p.cluster_id, p.node, p.namespace)
     )
 
@@ -87,6 +88,5 @@ class PendingRefresh:
             self._spans.setdefault((source, day_span(window)), set()).add(scope)
 
     def run(self, conn: sa.Connection) -> None:
-        for (source, span), clusters in sorted(self._spans.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        for (source, span), clusters in sorted(self._spans.items()):
             refresh_pod_usage_daily(conn, source, clusters, span)
-        self._spans.clear()

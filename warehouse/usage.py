@@ -12,8 +12,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from common.windows import Window
-from warehouse.engine import connection
-from warehouse.rollups import day_aligned
+from warehouse.engine import connection, read_frame
+from warehouse.rollups import day_aligned, pod_hour_quantities
 from warehouse.schema import pod_usage_daily, pod_usage_hourly
 
 GIB = 2**30
@@ -49,12 +49,8 @@ def pod_usage(window: Window, source: str | None = None) -> PodUsage:
             d.cpu_request_core_seconds, d.memory_usage_byte_seconds, d.memory_request_byte_seconds]
         pod_hours = sa.func.sum(d.pod_hours)
     else:
-        p = pod_usage_hourly.c
-        table, time = pod_usage_hourly, p.hour
-        sums = [sa.func.greatest(p.cpu_usage_core_seconds, p.cpu_request_core_seconds),
-                sa.func.greatest(p.memory_usage_byte_seconds, p.memory_request_byte_seconds),
-                p.cpu_usage_core_seconds, p.cpu_request_core_seconds, p.memory_usage_byte_seconds,
-                p.memory_request_byte_seconds]
+        table, time = pod_usage_hourly, pod_usage_hourly.c.hour
+        sums = pod_hour_quantities()
         pod_hours = sa.func.count()
     conditions = [time >= window.start, time < window.end]
     if source is not None:
@@ -76,9 +72,8 @@ def effective_usage_by_namespace(bind: sa.Engine | sa.Connection, window: Window
         .order_by(c.cluster_id, c.namespace)
     )
     with connection(bind) as conn:
-        frame = pd.DataFrame(conn.execute(query).mappings().all(),
-                             columns=["cluster_id", "namespace", "cpu_effective_core_hours",
-                                      "memory_effective_gib_hours", "cpu_usage_core_hours",
-                                      "cpu_request_core_hours", "pod_hours"])
+        frame = read_frame(conn, query, ["cluster_id", "namespace", "cpu_effective_core_hours",
+                                         "memory_effective_gib_hours", "cpu_usage_core_hours",
+                                         "cpu_request_core_hours", "pod_hours"])
     frame["pod_hours"] = frame["pod_hours"].astype("int64")
     return frame
