@@ -11,7 +11,6 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from chargeback import lifecycle
@@ -19,7 +18,7 @@ from chargeback.lifecycle import StoredStatement
 from common.errors import ConfigError, InsightError
 from common.windows import parse_month
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, console, load_or_exit
+from ecs_insight.cli_common import ConfigOption, console, fail, load_or_exit, stdout_console
 from ecs_insight.settings import Settings
 
 MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
@@ -123,7 +122,7 @@ def write_xlsx(stored: StoredStatement, target: Path) -> None:
 
 
 def _table(stored: StoredStatement, sector: str | None) -> None:
-    out = Console(width=200) if not sys.stdout.isatty() else Console()
+    out = stdout_console()
     h = stored.header
     mode = "SHOWBACK (informational, not an invoice)" if h["mode"] == "showback" else "CHARGEBACK"
     out.print(f"{mode} statement {h['month']} version {h['version']} ({h['status']}), model {h['model']}, "
@@ -207,8 +206,7 @@ def register(app: typer.Typer) -> None:
                                        settings.chargeback.cost_model, sector)
             _check_sector(sector, stored, settings)
         except InsightError as exc:
-            console.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from None
+            raise fail(exc) from None
         emit(stored, fmt, sector, output)
 
     @app.command("close")
@@ -218,8 +216,7 @@ def register(app: typer.Typer) -> None:
         try:
             stored = lifecycle.close(jobs.open_warehouse(settings), _month(month), settings.chargeback.cost_model)
         except InsightError as exc:
-            console.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from None
+            raise fail(exc) from None
         h = stored.header
         console.print(f"{h['month']} closed: version {h['version']}, price list {h['price_list_version']}, "
                       f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
@@ -240,8 +237,7 @@ def register(app: typer.Typer) -> None:
             stored = lifecycle.restate(engine, _month(month), settings.chargeback.cost_model, reason)
             changes = lifecycle.changes(engine, month, int(stored.header["version"]))
         except InsightError as exc:
-            console.print(f"[red]error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from None
+            raise fail(exc) from None
         h = stored.header
         console.print(f"{h['month']} restated: version {h['version']} supersedes {int(h['supersedes_version'])}, "
                       f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
@@ -262,7 +258,7 @@ def emit_changes(changes: lifecycle.Restatement, fmt: ChangesFormat, currency: s
     if fmt is ChangesFormat.json:
         _write(json.dumps({"namespaces": changes.namespaces, "sectors": changes.sectors}, indent=2) + "\n", None)
         return
-    out = Console(width=200) if not sys.stdout.isatty() else Console()
+    out = stdout_console()
     if not changes.namespaces:
         out.print("no line moved by a cent", highlight=False)
         return

@@ -123,8 +123,7 @@ def collect(
                 failures.extend(report.failures)
                 progress.advance(task)
     except (InsightError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        raise fail(exc) from None
     console.print(f"{source}: {rows:,} rows loaded for [{window.start}, {window.end})")
     for failure in failures:
         console.print(f"[yellow]failed:[/yellow] {failure}", highlight=False)

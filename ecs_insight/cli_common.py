@@ -43,7 +43,7 @@ def load_or_exit(config: Path | None) -> Settings:
     return settings
 
 
-def fail(exc: InsightError | str) -> typer.Exit:
+def fail(exc: Exception | str) -> typer.Exit:
     """Print an error and give the Exit(1) to raise."""
     console.print(f"[red]error:[/red] {exc}", highlight=False)
     return typer.Exit(1)
@@ -63,10 +63,12 @@ def emit(frame: pd.DataFrame, fmt: OutputFormat, title: str = "") -> None:
             table.add_column(str(column), justify="right" if numeric and len(frame) else "left")
         for row in frame.itertuples(index=False):
             table.add_row(*[_cell(v) for v in row])
-        out = Console()
-        if not out.is_terminal:  # piped: do not squeeze the table into 80 columns
-            out = Console(width=200)
-        out.print(table)
+        stdout_console().print(table)
+
+
+def stdout_console() -> Console:
+    """A console on standard output for tables; piped, 200 columns wide instead of squeezed into 80."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 def _cell(value: object) -> str:
