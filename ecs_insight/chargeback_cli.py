@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
+import sqlalchemy as sa
 import typer
 from rich.table import Table
 
@@ -20,6 +21,7 @@ from common.windows import parse_month
 from ecs_insight import jobs
 from ecs_insight.cli_common import ConfigOption, console, fail, load_or_exit, stdout_console
 from ecs_insight.settings import Settings
+from warehouse.dimensions import read_dimension
 
 MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
 TOP_WASTE = 10
@@ -42,13 +44,11 @@ def _month(month: str) -> str:
     return month
 
 
-def _check_sector(sector: str | None, stored: StoredStatement, settings: Settings) -> None:
+def _check_sector(sector: str | None, stored: StoredStatement, settings: Settings, engine: sa.Engine) -> None:
     if sector is None:
         return
     known = set(settings.chargeback.cost_model.sectors) or set(stored.lines["sector_id"]) | {"UNALLOCATED"}
-    from warehouse.dimensions import read_dimension
-
-    known |= set(read_dimension(jobs.open_warehouse(settings), "sector")["sector_id"])
+    known |= set(read_dimension(engine, "sector")["sector_id"])
     if sector not in known:
         raise ConfigError(f"unknown sector {sector!r}; known sectors: {', '.join(sorted(known))}", field="--sector")
 
@@ -202,9 +202,9 @@ def register(app: typer.Typer) -> None:
         """A month's statement: computed as a draft, or the closed version once the month is closed."""
         settings = load_or_exit(config)
         try:
-            stored = lifecycle.refresh(jobs.open_warehouse(settings), _month(month),
-                                       settings.chargeback.cost_model, sector)
-            _check_sector(sector, stored, settings)
+            engine = jobs.open_warehouse(settings)
+            stored = lifecycle.refresh(engine, _month(month), settings.chargeback.cost_model, sector)
+            _check_sector(sector, stored, settings, engine)
         except InsightError as exc:
             raise fail(exc) from None
         emit(stored, fmt, sector, output)
