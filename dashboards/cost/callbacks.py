@@ -44,7 +44,11 @@ def register(app: Dash, engine: Engine, config: DashboardConfig) -> None:
                     + " are not charted; the tables below show them.")
         if month is None:
             return chart.figure, note, "Sector totals", "", html.P("Choose a month."), []
-        frame = cost_by_sector_month(engine, model, first_month=month, last_month=month)
+        # The chart's rows cover every charted month; only an older month needs a query of its own.
+        if month in months:
+            frame = chart_frame[chart_frame["month"] == month]
+        else:
+            frame = cost_by_sector_month(engine, model, first_month=month, last_month=month)
         options = [
             {"label": f"{name} ({sid})" if name not in (sid, "Unallocated") else name, "value": sid}
             for sid, name in sorted(set(zip(frame["sector_id"], frame["sector_name"], strict=True)),

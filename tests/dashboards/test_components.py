@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 from dash import html
+from plotly.utils import PlotlyJSONEncoder
 from pydantic import ValidationError
 from sqlalchemy import Engine, create_engine
 
@@ -191,6 +193,27 @@ def test_layout_preselects_latest_month(sample_engine: Engine) -> None:
     [month] = _find(page, lambda c: getattr(c, "id", None) == ids.MONTH_SELECT)
     assert month.value == "2025-03"
     assert [o["label"] for o in month.options] == ["March 2025", "February 2025", "January 2025"]
+
+
+def _show_month(engine: Engine, config: DashboardConfig):
+    """The month callback of the cost page, as registered on a new app."""
+    app = create_app(engine, config)
+    [callback] = [v["callback"].__wrapped__ for key, v in app.callback_map.items()
+                  if key.startswith(f"..{ids.CHART}.figure.")]
+    return callback
+
+
+def test_month_tables_are_the_same_whether_the_month_is_charted_or_not(sample_engine: Engine) -> None:
+    every_month = _show_month(sample_engine, DashboardConfig())
+    last_month_only = _show_month(sample_engine, DashboardConfig(chart_months=1))
+    for month in ("2025-01", "2025-02", "2025-03"):
+        charted, uncharted = every_month(month, "PBWM"), last_month_only(month, "PBWM")
+        # Title, computed-at, sector table and sector options (the chart itself differs).
+        assert json.dumps(charted[2:], cls=PlotlyJSONEncoder) == json.dumps(uncharted[2:], cls=PlotlyJSONEncoder)
+    february = every_month("2025-02", None)
+    assert february[2] == "Sector totals — February 2025"
+    assert _cells(february[4], "total_cost") == ["3,090,000.00", "1,900,000.00", "1,020,012.00", "6,010,012.00"]
+    assert [o["value"] for o in february[5]] == ["ICG", "PBWM", "CTI"]
 
 
 def test_create_app_reads_nothing_until_visited() -> None:
