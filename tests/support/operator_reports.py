@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -35,50 +37,52 @@ def write_reports(s: EstateSlice, cluster: str, out: Path) -> dict[str, Path]:
     pods = pods[pods["cluster_id"] == cluster]
     nodes = s.facts("node_hourly").set_index(["node", "hour"])
     paths = {kind: out / f"{cluster}-{kind}.csv" for kind in ("pod", "storage", "node_labels", "namespace_labels")}
-    with paths["pod"].open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([*_COMMON, "node", "namespace", "pod", "pod_usage_cpu_core_seconds", "pod_request_cpu_core_seconds",
-                    "pod_limit_cpu_core_seconds", "pod_usage_memory_byte_seconds", "pod_request_memory_byte_seconds",
-                    "pod_limit_memory_byte_seconds", "node_capacity_cpu_cores", "node_capacity_cpu_core_seconds",
-                    "node_capacity_memory_bytes", "node_capacity_memory_byte_seconds", "node_role", "resource_id",
-                    "pod_labels"])
-        for r in pods.itertuples(index=False):
-            n = nodes.loc[(r.node, r.hour)]
-            w.writerow([*_times(r.hour, period), r.node, r.namespace, r.pod, _f(r.cpu_usage_core_seconds),
-                        _f(r.cpu_request_core_seconds), _num(r.cpu_limit_core_seconds),
-                        _f(r.memory_usage_byte_seconds), _f(r.memory_request_byte_seconds),
-                        _num(r.memory_limit_byte_seconds), _f(n.cpu_capacity_core_seconds / n.node_seconds),
-                        _f(n.cpu_capacity_core_seconds), _f(n.memory_capacity_byte_seconds / n.node_seconds),
-                        _f(n.memory_capacity_byte_seconds), n.role, f"vsphere://{r.node}",
-                        _labels({"app": str(r.workload)})])
+
+    def pod_row(r: Any) -> list[str]:
+        n = nodes.loc[(r.node, r.hour)]
+        return [*_times(r.hour, period), r.node, r.namespace, r.pod, _f(r.cpu_usage_core_seconds),
+                _f(r.cpu_request_core_seconds), _num(r.cpu_limit_core_seconds),
+                _f(r.memory_usage_byte_seconds), _f(r.memory_request_byte_seconds),
+                _num(r.memory_limit_byte_seconds), _f(n.cpu_capacity_core_seconds / n.node_seconds),
+                _f(n.cpu_capacity_core_seconds), _f(n.memory_capacity_byte_seconds / n.node_seconds),
+                _f(n.memory_capacity_byte_seconds), n.role, f"vsphere://{r.node}",
+                _labels({"app": str(r.workload)})]
+
+    _write_csv(paths["pod"], ["node", "namespace", "pod", "pod_usage_cpu_core_seconds", "pod_request_cpu_core_seconds",
+                              "pod_limit_cpu_core_seconds", "pod_usage_memory_byte_seconds",
+                              "pod_request_memory_byte_seconds", "pod_limit_memory_byte_seconds",
+                              "node_capacity_cpu_cores", "node_capacity_cpu_core_seconds", "node_capacity_memory_bytes",
+                              "node_capacity_memory_byte_seconds", "node_role", "resource_id", "pod_labels"],
+               (pod_row(r) for r in pods.itertuples(index=False)))
     pvc = s.facts("pvc_hourly")
     pvc = pvc[pvc["cluster_id"] == cluster]
-    with paths["storage"].open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([*_COMMON, "namespace", "pod", "persistentvolumeclaim", "persistentvolume", "storageclass",
-                    "persistentvolumeclaim_capacity_bytes", "persistentvolumeclaim_capacity_byte_seconds",
-                    "volume_request_storage_byte_seconds", "persistentvolumeclaim_usage_byte_seconds",
-                    "persistentvolume_labels", "persistentvolumeclaim_labels"])
-        for r in pvc.itertuples(index=False):
-            w.writerow([*_times(r.hour, period), r.namespace, "", r.pvc, r.persistent_volume, r.storage_class,
-                        _f(r.capacity_byte_seconds / 3600), _f(r.capacity_byte_seconds),
-                        _f(r.request_byte_seconds), _f(r.usage_byte_seconds), "", ""])
+    _write_csv(paths["storage"], ["namespace", "pod", "persistentvolumeclaim", "persistentvolume", "storageclass",
+                                  "persistentvolumeclaim_capacity_bytes", "persistentvolumeclaim_capacity_byte_seconds",
+                                  "volume_request_storage_byte_seconds", "persistentvolumeclaim_usage_byte_seconds",
+                                  "persistentvolume_labels", "persistentvolumeclaim_labels"],
+               ([*_times(r.hour, period), r.namespace, "", r.pvc, r.persistent_volume, r.storage_class,
+                 _f(r.capacity_byte_seconds / 3600), _f(r.capacity_byte_seconds), _f(r.request_byte_seconds),
+                 _f(r.usage_byte_seconds), "", ""] for r in pvc.itertuples(index=False)))
     dim_nodes = s.dimension("node")
     dim_nodes = dim_nodes[dim_nodes["cluster_id"] == cluster]
-    with paths["node_labels"].open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([*_COMMON, "node", "node_labels"])
-        for r in dim_nodes.itertuples(index=False):
-            labels = {f"node-role.kubernetes.io/{r.role}": "", "topology.kubernetes.io/zone": r.zone}
-            w.writerow([*_times(s.window.start, period), r.node, _labels(labels)])
+    _write_csv(paths["node_labels"], ["node", "node_labels"],
+               ([*_times(s.window.start, period), r.node,
+                 _labels({f"node-role.kubernetes.io/{r.role}": "", "topology.kubernetes.io/zone": r.zone})]
+                for r in dim_nodes.itertuples(index=False)))
     ns = s.dimension("namespace")
     ns = ns[ns["cluster_id"] == cluster]
-    with paths["namespace_labels"].open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([*_COMMON, "namespace", "namespace_labels"])
-        for r in ns.itertuples(index=False):
-            w.writerow([*_times(s.window.start, period), r.namespace, _labels(json.loads(r.labels))])
+    _write_csv(paths["namespace_labels"], ["namespace", "namespace_labels"],
+               ([*_times(s.window.start, period), r.namespace, _labels(json.loads(r.labels))]
+                for r in ns.itertuples(index=False)))
     return paths
+
+
+def _write_csv(path: Path, columns: list[str], rows: Iterable[list[str]]) -> None:
+    """A report file: the columns every report has, then ``columns``; one line per row."""
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*_COMMON, *columns])
+        w.writerows(rows)
 
 
 def _num(value: float) -> str:
