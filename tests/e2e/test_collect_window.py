@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,30 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from collectors.base import Batch
-from common.errors import TransientError
 from common.windows import Window
 from ecs_insight import jobs
 from tests.support.frames import T0, pod_rows
+from tests.support.scripted import ScriptedCollector, stored_clusters
 from warehouse.runs import recent_runs
-from warehouse.schema import pod_usage_hourly
 
 WINDOW = Window(T0, T0 + timedelta(hours=6))
-
-
-class ScriptedCollector:
-    """A collector whose batches are given by the test (the real ones are tested on real servers)."""
-
-    source = "scripted"
-
-    def __init__(self, batches: list[Batch], fail_after: int | None = None) -> None:
-        self.batches = batches
-        self.fail_after = fail_after
-
-    def collect(self, window: Window) -> Iterator[Batch]:
-        for i, batch in enumerate(self.batches):
-            if self.fail_after is not None and i == self.fail_after:
-                raise TransientError("server went away", window=str(window))
-            yield batch
 
 
 def batch(cluster: str, frame: pd.DataFrame) -> Batch:
@@ -47,12 +29,6 @@ def batch(cluster: str, frame: pd.DataFrame) -> Batch:
 @pytest.fixture
 def engine(warehouse_engine: sa.Engine) -> sa.Engine:
     return warehouse_engine
-
-
-def stored_clusters(engine: sa.Engine) -> dict[str, int]:
-    p = pod_usage_hourly.c
-    with engine.connect() as conn:
-        return dict(conn.execute(sa.select(p.cluster_id, sa.func.count()).group_by(p.cluster_id)).all())
 
 
 def test_bad_cluster_is_recorded_and_the_others_load(engine: sa.Engine) -> None:

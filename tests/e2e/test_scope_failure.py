@@ -12,8 +12,8 @@ from common.errors import TransientError
 from common.windows import Window
 from ecs_insight import jobs
 from tests.support.frames import T0, pod_rows
+from tests.support.scripted import ScriptedCollector, stored_clusters
 from warehouse.runs import recent_runs
-from warehouse.schema import pod_usage_hourly
 
 WINDOW = Window(T0, T0 + timedelta(hours=2))
 
@@ -37,27 +37,13 @@ class OneScopeDown:
 
 def test_a_failed_scope_is_recorded_and_loads_nothing(warehouse_engine: sa.Engine) -> None:
     before = pod_rows("c2", T0, 2, pods=1, source="scripted")
-    jobs.collect_window(warehouse_engine, _Fixed(Batch("pod_usage_hourly", "scripted", "c2", WINDOW, before)),
-                        WINDOW)
+    earlier = Batch("pod_usage_hourly", "scripted", "c2", WINDOW, before)
+    jobs.collect_window(warehouse_engine, ScriptedCollector([earlier]), WINDOW)
     report = jobs.collect_window(warehouse_engine, OneScopeDown(), WINDOW)
     assert report.failures == ["c2: connection refused (cluster=c2)"]
-    p = pod_usage_hourly.c
-    with warehouse_engine.connect() as conn:
-        stored = dict(conn.execute(sa.select(p.cluster_id, sa.func.count()).group_by(p.cluster_id)).all())
-    assert stored == {"c1": 6, "c2": 2, "c3": 6}  # c2 keeps what it had before the failed run
+    # c2 keeps what it had before the failed run.
+    assert stored_clusters(warehouse_engine) == {"c1": 6, "c2": 2, "c3": 6}
     runs = recent_runs(warehouse_engine)
     latest = runs.sort_values("run_id").drop_duplicates("cluster_id", keep="last").set_index("cluster_id")
     assert latest.loc["c2", "status"] == "failed" and "connection refused" in latest.loc["c2", "error"]
     assert (latest.loc[["c1", "c3"], "status"] == "succeeded").all()
-
-
-class _Fixed:
-    source = "scripted"
-
-    def __init__(self, batch: Batch) -> None:
-        self.batch = batch
-
-    def collect(self, window: Window) -> Iterator[Batch]:
-        yield self.batch
-
-
