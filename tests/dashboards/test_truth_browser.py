@@ -17,9 +17,9 @@ from chargeback.flat_rate import UNALLOCATED, money
 from collectors.synthetic import SyntheticEstate
 from dashboards import create_app
 from dashboards.cost import ids
-from ecs_insight import jobs
 from ecs_insight.settings import Settings, load_settings
 from testbed.procs import free_port
+from tests.support.estate_warehouse import build_priced_warehouse
 
 pytestmark = pytest.mark.browser
 MONTH = "2026-09"
@@ -32,10 +32,7 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, 
     config.write_text(f"warehouse:\n  url: duckdb:///{folder / 'wh.duckdb'}\n"
                       "sources:\n  synthetic:\n    profile: tiny\n    seed: 11\n")
     settings = load_settings(Path(config), environ={})
-    engine = jobs.open_warehouse(settings)
-    report = jobs.build_from_synthetic(engine, settings)
-    assert report.failures == []
-    jobs.compute_chargeback(engine, settings, jobs.months_of(report.window))
+    engine = build_priced_warehouse(settings)
     yield settings, engine
     engine.dispose()
 

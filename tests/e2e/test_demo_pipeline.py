@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from chargeback.flat_rate import UNALLOCATED, money
 from collectors.synthetic import SyntheticEstate
-from ecs_insight import jobs
 from ecs_insight.settings import Settings, load_settings
+from tests.support.estate_warehouse import build_priced_warehouse
 from warehouse.queries import cost_by_sector_month
 from warehouse.schema import FACT_TABLES, chargeback_result, collection_run
 
@@ -26,14 +26,6 @@ def tiny_settings(tmp_path: Path, url: str) -> tuple[Settings, Path]:
     path.write_text(f"warehouse:\n  url: {url}\nsources:\n  synthetic:\n    profile: tiny\n    seed: 7\n"
                     "load:\n  slice_hours: 24\n")
     return load_settings(path, environ={}), path
-
-
-def build(settings: Settings) -> sa.Engine:
-    engine = jobs.open_warehouse(settings)
-    report = jobs.build_from_synthetic(engine, settings)
-    assert report.failures == []
-    jobs.compute_chargeback(engine, settings, jobs.months_of(report.window))
-    return engine
 
 
 def table_counts(engine: sa.Engine) -> dict[str, int]:
@@ -51,7 +43,7 @@ def stored_lines(engine: sa.Engine) -> pd.DataFrame:
 @pytest.fixture
 def built(warehouse_url: str, tmp_path: Path) -> tuple[Settings, sa.Engine]:
     settings, _ = tiny_settings(tmp_path, warehouse_url)
-    engine = build(settings)
+    engine = build_priced_warehouse(settings)
     yield settings, engine
     engine.dispose()
 
@@ -93,7 +85,7 @@ def test_demo_twice_is_safe(built: tuple[Settings, sa.Engine]) -> None:
     first = table_counts(engine)
     lines = stored_lines(engine)
     assert first["pod_usage_hourly"] > 0 and first["node_hourly"] > 0
-    build(settings).dispose()
+    build_priced_warehouse(settings).dispose()
     assert table_counts(engine) == first
     again = stored_lines(engine)
     assert len(again) == len(lines)

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from ecs_insight import jobs
 from ecs_insight.settings import PROJECT_ROOT, load_settings
+from tests.support.estate_warehouse import build_priced_warehouse
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 
@@ -21,11 +21,7 @@ def tiny_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = folder / "tiny.yaml"
     config.write_text(f"warehouse:\n  url: duckdb:///{folder / 'wh.duckdb'}\n"
                       "sources:\n  synthetic:\n    profile: tiny\n")
-    settings = load_settings(config, environ={})
-    engine = jobs.open_warehouse(settings)
-    report = jobs.build_from_synthetic(engine, settings)
-    jobs.compute_chargeback(engine, settings, jobs.months_of(report.window))
-    engine.dispose()
+    build_priced_warehouse(load_settings(config, environ={})).dispose()
     return config
 
 
