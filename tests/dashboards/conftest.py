@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -71,13 +70,20 @@ def pytest_setup_options():
     return options
 
 
-@pytest.fixture
-def duckdb_engine(tmp_path: Path) -> Iterator[Engine]:
-    """An empty warehouse (schema only) in a DuckDB file."""
-    engine = create_engine(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+def _schema_only(url: str) -> Iterator[Engine]:
+    engine = create_engine(url)
     metadata.create_all(engine)
     yield engine
     engine.dispose()
+
+
+# ``duckdb_url`` and ``warehouse_url`` (DuckDB, and a fresh database on the session's PostgreSQL
+# server) come from tests/conftest.py.
+
+@pytest.fixture
+def duckdb_engine(duckdb_url: str) -> Iterator[Engine]:
+    """An empty warehouse (schema only) in a DuckDB file."""
+    yield from _schema_only(duckdb_url)
 
 
 @pytest.fixture
@@ -87,19 +93,7 @@ def sample_engine(duckdb_engine: Engine) -> Engine:
     return duckdb_engine
 
 
-# --------------------------------------------------------------------------- PostgreSQL
-# ``postgres_url`` (a fresh database on the session's server) comes from tests/conftest.py.
-
 @pytest.fixture
-def postgres_engine(postgres_url: str) -> Iterator[Engine]:
-    """An empty warehouse (schema only) in a new database on the session's PostgreSQL server."""
-    engine = create_engine(postgres_url)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_engine(request: pytest.FixtureRequest) -> Engine:
-    """An empty warehouse on each supported engine."""
-    return request.getfixturevalue(f"{request.param}_engine")
+def any_engine(warehouse_url: str) -> Iterator[Engine]:
+    """An empty warehouse (schema only) on each supported engine."""
+    yield from _schema_only(warehouse_url)
