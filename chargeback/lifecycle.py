@@ -58,11 +58,9 @@ def _store(engine: sa.Engine, statement: Statement, header: dict[str, Any], conf
 
 
 def publish_results(engine: sa.Engine, statement: Statement, config: CostModelConfig) -> None:
-    """Namespace totals into chargeback_result under ``result_model``, for the cost page."""
+    """Namespace totals into chargeback_result under ``result_model``, for the cost page. A month
+    without lines clears the month's earlier results."""
     lines = statement.lines
-    if lines.empty:
-        replace_chargeback_lines(engine, statement.month, config.result_model, lines)
-        return
     keys = ["cluster_id", "namespace"]
     first = lines.groupby(keys, as_index=False)[["sector_id", "application", "cost_centre"]].first()
     cpu = lines[lines["cost_type"] == "cpu"].groupby(keys)["amount"].sum()

@@ -4,7 +4,7 @@ hypothesis state sequence on DuckDB)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -123,6 +123,23 @@ def test_results_for_the_cost_page_follow_the_statement(tiny_warehouse: tuple[Se
     page = cost_by_sector_month(engine, model=config.result_model).set_index("sector_id")
     for sector, lines in stored.lines.groupby("sector_id"):
         assert page.at[sector, "total_cost"] == sum(lines["amount"])
+
+
+def test_a_month_without_facts_closes_empty_and_clears_its_cost_page_results(
+        warehouse_engine: sa.Engine, cost_model: Callable[..., CostModelConfig]) -> None:
+    config = cost_model(entitlements=[])  # an empty warehouse knows no sectors to entitle
+    with warehouse_engine.begin() as conn:  # results an earlier computation published
+        conn.execute(chargeback_result.insert(), [{
+            "month": MONTH, "model": config.result_model, "cluster_id": "gone", "namespace": "gone",
+            "sector_id": "CTI", "cpu_effective_core_hours": 1.0, "memory_effective_gib_hours": 1.0,
+            "cpu_cost": Decimal("1"), "memory_cost": Decimal("1"), "total_cost": Decimal("2"), "currency": "USD",
+            "computed_at": datetime(2026, 10, 1)}])
+    draft = lifecycle.refresh(warehouse_engine, MONTH, config)
+    assert (draft.header["status"], draft.header["total_amount"], len(draft.lines)) == ("draft", 0, 0)
+    closed = lifecycle.close(warehouse_engine, MONTH, config)
+    assert (closed.header["status"], closed.header["version"]) == ("closed", 1)
+    with warehouse_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(chargeback_result)).scalar_one() == 0
 
 
 # --------------------------------------------------------------------------- state sequences
