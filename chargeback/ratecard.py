@@ -18,12 +18,11 @@ import pandas as pd
 
 from chargeback.allocation import ClusterContext, basis_shares, pool_lines, rated_lines, spread
 from chargeback.config import CostModelConfig, RateCard
-from chargeback.pricing import storage_items, storage_rate
+from chargeback.pricing import ITEM_COLUMNS, storage_items, storage_rate
 from chargeback.rounding import cents, dec
 from warehouse.chargeback_facts import MonthFacts
 
 FIELD = "chargeback.cost_model.rate_card"
-ITEM_COLUMNS = ["namespace", "quantity", "unit", "rate", "amount", "what"]
 
 
 def _labels(ctx: ClusterContext, namespace: str) -> dict[str, str]:
@@ -49,7 +48,7 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
                     config: CostModelConfig, hours: float, pools_out: list[dict[str, object]]
                     ) -> list[dict[str, object]]:
     card = config.rate_card
-    suffix = {"usage": "usage", "request": "request", "effective": "effective"}[card.basis]
+    suffix = card.basis  # names the usage frame columns: cpu_usage_core_hours, cpu_request_..., ...
     cpu_col, mem_col = f"cpu_{suffix}_core_hours", f"memory_{suffix}_gib_hours"
     out: list[dict[str, object]] = []
     usages = {str(c): part for c, part in facts.usage.groupby("cluster_id", sort=False)}
