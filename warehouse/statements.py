@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from common.errors import DataError
 from warehouse.engine import connection
-from warehouse.load import conform_frame
+from warehouse.load import conform_frame, insert_rows
 from warehouse.schema import (
     chargeback_entitlement,
     chargeback_namespace_efficiency,
@@ -23,13 +23,6 @@ from warehouse.schema import (
 )
 
 DETAIL_TABLES = (chargeback_statement_line, chargeback_namespace_efficiency, chargeback_entitlement)
-
-
-def _records(table: sa.Table, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    if frame.empty:
-        return []
-    conformed = conform_frame(table, frame)
-    return conformed.astype(object).where(conformed.notna(), None).to_dict("records")
 
 
 def versions(bind: sa.Engine | sa.Connection, month: str) -> pd.DataFrame:
@@ -70,9 +63,8 @@ def write_version(engine: sa.Engine, header: dict[str, Any], lines: pd.DataFrame
                                 month=month, version=supersede)
         conn.execute(s.insert(), [header])
         for table, frame in zip(DETAIL_TABLES, (lines, efficiency, entitlement), strict=True):
-            records = _records(table, frame.assign(**key))
-            if records:
-                conn.execute(table.insert(), records)
+            if not frame.empty:
+                insert_rows(conn, table, conform_frame(table, frame.assign(**key)))
 
 
 def read_detail(bind: sa.Engine | sa.Connection, table: sa.Table, month: str, version: int,
