@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
 from common.windows import Window
-from warehouse.schema import collection_run
+from warehouse.schema import collection_run, scope_column, time_column
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 
@@ -120,11 +120,14 @@ def completeness(engine: sa.Engine, source: str, window: Window, fact_tables: li
     A collected hour without rows is a gap in the source itself (the server had no data then).
     """
     runs = _runs_of(engine, source, window.start)
-    expected = sorted(_hours(window.start, window.end))
+    expected = _hours(window.start, window.end)
+    days: dict[date, set[datetime]] = {}
+    for hour in expected:
+        days.setdefault(hour.date(), set()).add(hour)
     collected: dict[str, set[datetime]] = {}
     failed: dict[str, set[datetime]] = {}
     for run in runs.sort_values("started_at").itertuples(index=False):
-        hours = _hours(run.window_start, run.window_end) & set(expected)
+        hours = _hours(run.window_start, run.window_end) & expected
         if run.status == SUCCEEDED:
             collected.setdefault(run.scope, set()).update(hours)
             failed.setdefault(run.scope, set()).difference_update(hours)
@@ -133,18 +136,16 @@ def completeness(engine: sa.Engine, source: str, window: Window, fact_tables: li
     with_data: dict[str, set[datetime]] = {}
     with engine.connect() as conn:
         for table in fact_tables:
-            scope_col = table.c["cluster_id" if "cluster_id" in table.c else "vcenter"]
-            time_col = table.c["hour"] if "hour" in table.c else table.c["bucket_start"]
+            scope_col, time_col = table.c[scope_column(table)], table.c[time_column(table)]
             query = sa.select(scope_col, time_col).distinct().where(
                 table.c.source == source, time_col >= window.start, time_col < window.end)
             for scope, ts in conn.execute(query).all():
                 with_data.setdefault(scope, set()).add(ts.replace(minute=0, second=0, microsecond=0))
     rows = []
     for scope in sorted(set(collected) | set(failed) | set(with_data)):
-        for day, hours in pd.Series(expected).groupby(pd.Series(expected).dt.floor("D")):
-            hs = set(hours.dt.to_pydatetime())
+        for day, hs in sorted(days.items()):
             rows.append({
-                "scope": scope, "day": day.date(), "hours_expected": len(hs),
+                "scope": scope, "day": day, "hours_expected": len(hs),
                 "hours_collected": len(hs & collected.get(scope, set())),
                 "hours_with_data": len(hs & with_data.get(scope, set())),
                 "hours_failed": len(hs & failed.get(scope, set())),
