@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from common.windows import Window, next_month, parse_month
 from ecs_insight.settings import Settings
 from tests.chargeback.conftest import MONTH
 from warehouse.chargeback_facts import month_facts
+from warehouse.dimensions import read_dimension
 
 
 def test_rate_card_lines(tiny_duckdb: tuple[Settings, sa.Engine], cost_model: Callable[..., CostModelConfig]) -> None:
@@ -26,10 +28,14 @@ def test_rate_card_lines(tiny_duckdb: tuple[Settings, sa.Engine], cost_model: Ca
     start = parse_month(MONTH)
     facts = month_facts(engine, Window(start, next_month(start)))
     requests = facts.usage.groupby(["cluster_id", "namespace"])["cpu_request_core_hours"].sum()
+    namespaces = read_dimension(engine, "namespace")
+    labelled = {(c, n) for c, n, labels in zip(namespaces["cluster_id"], namespaces["namespace"],
+                                               namespaces["labels"], strict=True)
+                if isinstance(labels, str) and json.loads(labels).get("ecs/sector") == "ICG"}
     cpu = st.lines[(st.lines["cost_type"] == "cpu")]
     assert not cpu.empty
     for row in cpu.itertuples(index=False):
-        rate = Decimal("0.05") if row.sector_id == "ICG" and "label rate" in row.basis else Decimal("0.04")
+        rate = Decimal("0.05") if (row.cluster_id, row.namespace) in labelled else Decimal("0.04")
         assert row.rate == rate
         assert row.quantity == requests[(row.cluster_id, row.namespace)]
         assert row.amount == cents(dec(row.quantity) * rate)
