@@ -3,8 +3,8 @@
 Amounts are chosen so that summing through float would show a wrong cent (CTI's March memory
 cost sums to 234,568.195: exact half-up rounding shows 234,568.20, a float sum 234,568.19), and
 so that thousands separators, sub-cent lines, a sector missing from the ``sector`` table (GFTS),
-unallocated lines and a second cost model are all present. Quantities are exact in 32-bit
-floats, which is what the schema's ``Float`` columns are on DuckDB.
+unallocated lines and a second cost model are all present. Quantities are stored as 64-bit
+``Double`` (test_queries checks a fraction that a 32-bit float would lose).
 """
 
 from __future__ import annotations
