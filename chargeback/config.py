@@ -11,10 +11,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
-def _non_negative(value: Decimal | None, name: str) -> Decimal | None:
-    if value is not None and value < 0:
-        raise ValueError(f"{name} must not be negative (got {value})")
-    return value
+def _non_negative_rates(rates: dict[str, Decimal], name: str) -> dict[str, Decimal]:
+    """Rates by storage class: every one must be zero or more."""
+    for storage_class, rate in rates.items():
+        if rate < 0:
+            raise ValueError(f"{name}.{storage_class} must not be negative (got {rate})")
+    return rates
 
 
 class Licence(BaseModel):
@@ -58,9 +60,7 @@ class PriceList(BaseModel):
     @field_validator("storage_per_gib_month")
     @classmethod
     def _storage_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
-        for name, rate in value.items():
-            _non_negative(rate, f"storage_per_gib_month.{name}")
-        return value
+        return _non_negative_rates(value, "storage_per_gib_month")
 
     @model_validator(mode="after")
     def _dates(self) -> PriceList:
@@ -139,9 +139,7 @@ class RateCard(BaseModel):
     @field_validator("pvc_per_gib_month")
     @classmethod
     def _pvc_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
-        for name, rate in value.items():
-            _non_negative(rate, f"pvc_per_gib_month.{name}")
-        return value
+        return _non_negative_rates(value, "pvc_per_gib_month")
 
 
 class Entitlement(BaseModel):
