@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 
 SOURCE = "prometheus"
 HOUR_S = 3600.0
-_EPOCH = datetime(1970, 1, 1)
 _OFFSET = {"end": 3600, "gauge": GAUGE_RANGE_S}
 _ROLE_RANK = {"master": 0, "control-plane": 0, "infra": 1, "worker": 2}
 

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 SOURCE = "synthetic"
-TIME_DTYPE = "datetime64[ns]"
 
 
 def strings(values: Sequence[str | None], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:

@@ -66,7 +66,6 @@ METRICS: dict[str, tuple[Metric, ...]] = {
 # What vCenter keeps when its statistics settings are the defaults: (sampling period, retention).
 DEFAULT_INTERVALS: tuple[tuple[int, int], ...] = ((300, 86_400), (1800, 7 * 86_400), (7200, 30 * 86_400),
                                                   (86_400, 365 * 86_400))
-REALTIME = 20
 # Datastore space counters are computed every 30 minutes; finer intervals have no samples for them.
 DATASTORE_MIN_INTERVAL = 1800
 
