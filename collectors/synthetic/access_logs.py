@@ -18,7 +18,6 @@ they never count as log volume.
 
 from __future__ import annotations
 
-import json
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from collectors.base import Batch
-from collectors.synthetic.ndjson import EstateLike, LogDocument
+from collectors.synthetic.ndjson import EstateLike, LogDocument, stamp_ms, write_bulk
 from common.windows import HOUR, Window, floor_hour
 
 ACCESS_INDEX_PATTERN = "access-{cluster}-{date:%Y.%m.%d}"
@@ -83,9 +82,7 @@ def _bucket_documents(cluster: str, ns: str, service: str, bucket: datetime, tot
     stats.documents += total
     stats.documents_by_index[index] = stats.documents_by_index.get(index, 0) + total
     for i in range(total):
-        ms = bucket.minute * 60_000 + ((2 * i + 1) * BUCKET_MS) // (2 * total)
-        minute, rest = divmod(ms, 60_000)
-        ts = f"{stamp}{minute:02d}:{rest // 1000:02d}.{rest % 1000:03d}Z"
+        ts = stamp_ms(stamp, bucket.minute * 60_000 + ((2 * i + 1) * BUCKET_MS) // (2 * total))
         status = _BAD_STATUSES[i % len(_BAD_STATUSES)] if is_failed[i] else _GOOD_STATUSES[i % len(_GOOD_STATUSES)]
         took = round(float(duration[i]), 1)
         path = f"/api/v1/{service}/{i % 97}"
@@ -131,12 +128,9 @@ def write_access_ndjson(out: IO[str], estate: EstateLike, window: Window, *,
     started = time.perf_counter()
     hours = Window(floor_hour(window.start), floor_hour(window.end - timedelta(microseconds=1)) + HOUR)
     stats = AccessLogStats()
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    docs = iter_access_documents(estate.collect(hours, tables=["sli_5m"]), index_pattern=index_pattern,
-                                 latency_threshold_ms=latency_threshold_ms, clusters=clusters, window=window,
-                                 stats=stats)
-    for d in docs:
-        out.write(f'{{"create":{{"_index":{dumps(d.index)},"_id":{dumps(d.id)}}}}}\n{dumps(d.source)}\n')
+    write_bulk(out, iter_access_documents(estate.collect(hours, tables=["sli_5m"]), index_pattern=index_pattern,
+                                          latency_threshold_ms=latency_threshold_ms, clusters=clusters,
+                                          window=window, stats=stats))
     stats.seconds = time.perf_counter() - started
     return stats
 

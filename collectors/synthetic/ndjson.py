@@ -138,6 +138,12 @@ def _levels(documents: int, errors: int, warnings: int, seed: int) -> np.ndarray
     return levels
 
 
+def stamp_ms(hour_prefix: str, ms: int) -> str:
+    """``hour_prefix`` (``YYYY-MM-DDTHH:``) plus ``ms`` milliseconds into the hour, ISO 8601 in UTC."""
+    minute, rest = divmod(ms, 60_000)
+    return f"{hour_prefix}{minute:02d}:{rest // 1000:02d}.{rest % 1000:03d}Z"
+
+
 def _count(value: object) -> int:
     return 0 if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else int(value)
 
@@ -161,9 +167,7 @@ def _row_documents(cluster: str, ns: str, hour: datetime, row: Mapping[str, Any]
     stats.message_bytes += sum(lengths)
     stats.documents_by_index[index] = stats.documents_by_index.get(index, 0) + n
     for i in range(n):
-        ms = ((2 * i + 1) * 3_600_000) // (2 * n)
-        minute, rest = divmod(ms, 60_000)
-        ts = f"{stamp}{minute:02d}:{rest // 1000:02d}.{rest % 1000:03d}Z"
+        ts = stamp_ms(stamp, ((2 * i + 1) * 3_600_000) // (2 * n))
         pod, container, host = pods[i % len(pods)]
         level = str(levels[i])
         yield LogDocument(index, f"{cluster}.{ns}.{hour_key}.{i}", {
@@ -249,11 +253,16 @@ def write_ndjson(out: IO[str], batches: Iterable[Batch], *, index_pattern: str =
         raise ValueError(f"action must be 'create' or 'index', got {action!r}")
     started = time.perf_counter()
     stats = NdjsonStats()
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    for d in iter_documents(batches, index_pattern=index_pattern, clusters=clusters, stats=stats):
-        out.write(f'{{"{action}":{{"_index":{dumps(d.index)},"_id":{dumps(d.id)}}}}}\n{dumps(d.source)}\n')
+    write_bulk(out, iter_documents(batches, index_pattern=index_pattern, clusters=clusters, stats=stats), action)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def write_bulk(out: IO[str], documents: Iterable[LogDocument], action: Action = "create") -> None:
+    """Bulk NDJSON: per document an action line naming its index and id, then the document."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for d in documents:
+        out.write(f'{{"{action}":{{"_index":{dumps(d.index)},"_id":{dumps(d.id)}}}}}\n{dumps(d.source)}\n')
 
 
 def write_estate_ndjson(out: IO[str], estate: EstateLike, window: Window, *,
