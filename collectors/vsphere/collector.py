@@ -96,6 +96,7 @@ class VSphereCollector:
     def collect_vcenter(self, vc: VCenterConfig, window: Window) -> list[Batch]:
         """All batches of one vCenter for ``window``; raises InsightError when the vCenter fails."""
         started = time.perf_counter()
+        now = self.clock()  # one reading: the interval choice and the current datastore hour agree
         stats = VCenterStats()
         self.stats[vc.name] = stats
         session = self.connect(vc, self.config.timeout_seconds)
@@ -107,7 +108,7 @@ class VSphereCollector:
                 self._catalogues[vc.name] = (inventory.counters, inventory.intervals)
             else:
                 inventory.counters, inventory.intervals = known
-            interval = perf.choose_interval(self.config.interval_seconds, window, self.clock(), inventory.intervals)
+            interval = perf.choose_interval(self.config.interval_seconds, window, now, inventory.intervals)
             entities = perf_entities(inventory)
             requests = perf.plan_requests(entities, inventory.counters, self.config.max_query_metrics)
             calls = [[r] for r in requests] if self.per_entity_queries else perf.pack(
@@ -126,8 +127,9 @@ class VSphereCollector:
         stats.query_calls, stats.entities, stats.samples = len(calls), len(entities), len(samples)
         stats.interval = interval
         hourly = perf.hourly(samples, window)
-        dims = dimensions(inventory, vc.name)
-        facts = fact_frames(inventory, hourly, vc.name, window, self.clock())
+        rows = entity_rows(inventory, vc.name)
+        dims = dimensions(rows)
+        facts = fact_frames(rows, hourly, vc.name, window, now)
         stats.seconds = time.perf_counter() - started
         return ([Batch(name, SOURCE, vc.name, window, frame) for name, frame in dims.items()]
                 + [Batch(name, SOURCE, vc.name, window, frame) for name, frame in facts.items()])
@@ -191,12 +193,20 @@ def _datastore_rows(inventory: Inventory, vcenter: str) -> pd.DataFrame:
                                        "free_bytes", "_moid"])
 
 
-def dimensions(inventory: Inventory, vcenter: str) -> dict[str, pd.DataFrame]:
-    """vsphere_host, vsphere_vm and datastore rows (VMs' cluster_id/node are resolved at load)."""
+def entity_rows(inventory: Inventory, vcenter: str) -> dict[str, pd.DataFrame]:
+    """vsphere_host, vsphere_vm and datastore rows with each entity's managed-object id (``_moid``),
+    read from the inventory once for both the dimension rows and the joins of the hourly facts."""
+    return {"vsphere_host": _host_rows(inventory, vcenter), "vsphere_vm": _vm_rows(inventory, vcenter),
+            "datastore": _datastore_rows(inventory, vcenter)}
+
+
+def dimensions(rows: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """vsphere_host, vsphere_vm and datastore rows of ``entity_rows`` in the dimension tables' columns
+    (VMs' cluster_id/node are resolved at load)."""
     return {
-        "vsphere_host": _host_rows(inventory, vcenter).drop(columns="_moid"),
-        "vsphere_vm": _vm_rows(inventory, vcenter).drop(columns="_moid"),
-        "datastore": _datastore_rows(inventory, vcenter).drop(columns=["_moid", "free_bytes"]),
+        "vsphere_host": rows["vsphere_host"].drop(columns="_moid"),
+        "vsphere_vm": rows["vsphere_vm"].drop(columns="_moid"),
+        "datastore": rows["datastore"].drop(columns=["_moid", "free_bytes"]),
     }
 
 
@@ -211,25 +221,27 @@ def _ensure(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def fact_frames(inventory: Inventory, hourly: pd.DataFrame, vcenter: str, window: Window,
+def fact_frames(rows: dict[str, pd.DataFrame], hourly: pd.DataFrame, vcenter: str, window: Window,
                 now: datetime) -> dict[str, pd.DataFrame]:
-    """The three hourly fact frames of one vCenter, in warehouse columns and units."""
+    """The three hourly fact frames of one vCenter (entities from ``entity_rows``), in warehouse
+    columns and units."""
     hourly = _ensure(hourly.copy(), ("entity", "hour", "cpu_usage_mhz", "cpu_usage_percent", "cpu_demand_mhz",
                                      "cpu_ready_ms", "memory_consumed_bytes", "memory_active_bytes",
                                      "memory_ballooned_bytes", "memory_swapped_bytes", "capacity_bytes",
                                      "used_bytes"))
-    hosts = _join(hourly, _host_rows(inventory, vcenter))
+    hosts = _join(hourly, rows["vsphere_host"])
     hosts["source"] = SOURCE
     hosts["cpu_capacity_mhz"] = hosts["cpu_cores"].astype("float64") * hosts["cpu_mhz_per_core"].astype("float64")
     hosts["memory_capacity_bytes"] = hosts["memory_bytes"].astype("float64")
-    vms = _join(hourly.drop(columns=["cpu_usage_percent"]), _vm_rows(inventory, vcenter))
+    vms = _join(hourly.drop(columns=["cpu_usage_percent"]), rows["vsphere_vm"])
     vms["source"] = SOURCE
     hosts = fill_from_vms(hosts, vms)
     stores = _join(hourly[["entity", "hour", "capacity_bytes", "used_bytes"]],
-                   _datastore_rows(inventory, vcenter).drop(columns=["capacity_bytes", "free_bytes"]))
+                   rows["datastore"].drop(columns=["capacity_bytes", "free_bytes"]))
     stores["free_bytes"] = stores["capacity_bytes"] - stores["used_bytes"]
     stores = stores.dropna(subset=["capacity_bytes", "free_bytes"])
-    stores = pd.concat([stores, _current_datastores(inventory, vcenter, window, now, stores)], ignore_index=True)
+    stores = pd.concat([stores, _current_datastores(rows["datastore"], vcenter, window, now, stores)],
+                       ignore_index=True)
     stores["source"] = SOURCE
     stores = stores.astype({"capacity_bytes": "float64", "free_bytes": "float64"})
     return {
@@ -259,15 +271,14 @@ def fill_from_vms(hosts: pd.DataFrame, vms: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _current_datastores(inventory: Inventory, vcenter: str, window: Window, now: datetime,
+def _current_datastores(datastores: pd.DataFrame, vcenter: str, window: Window, now: datetime,
                         sampled: pd.DataFrame) -> pd.DataFrame:
     """The current hour from the datastores' summaries when their 30-minute counters have no sample yet."""
     hour = pd.Timestamp(now).floor("h")
     if not window.start <= hour < window.end:
         return pd.DataFrame(columns=["datastore", "hour", "capacity_bytes", "free_bytes", "vcenter"])
-    rows = _datastore_rows(inventory, vcenter)
     have = set(sampled.loc[sampled["hour"] == hour, "datastore"]) if len(sampled) else set()
-    rows = rows[~rows["datastore"].isin(have)].dropna(subset=["capacity_bytes", "free_bytes"])
+    rows = datastores[~datastores["datastore"].isin(have)].dropna(subset=["capacity_bytes", "free_bytes"])
     return pd.DataFrame({"vcenter": vcenter, "datastore": rows["datastore"], "hour": hour,
                          "capacity_bytes": rows["capacity_bytes"].astype("float64"),
                          "free_bytes": rows["free_bytes"].astype("float64")})

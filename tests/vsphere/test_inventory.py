@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from collectors.vsphere.collector import dimensions
+from collectors.vsphere.collector import dimensions, entity_rows
 from collectors.vsphere.connection import connect
 from collectors.vsphere.inventory import _retrieve, read_inventory
 from testbed.vcsim import VcsimServer
@@ -56,7 +56,7 @@ def test_continuation_pages_are_followed_to_the_end() -> None:
 def test_dimension_rows_place_vms_on_hosts_and_hosts_in_clusters(vcsim: VcsimServer) -> None:
     session = connect(vcenter_of(vcsim, name="vc-a"), 30)
     try:
-        dims = dimensions(read_inventory(session.content), "vc-a")
+        dims = dimensions(entity_rows(read_inventory(session.content), "vc-a"))
     finally:
         session.close()
     hosts, vms, stores = dims["vsphere_host"], dims["vsphere_vm"], dims["datastore"]
