@@ -38,6 +38,14 @@ HOUR_S = 3600.0
 _ROLE_PREFIX = "label_node_role_kubernetes_io_"
 
 
+def _node_seconds(rows: pd.DataFrame) -> pd.Series:
+    """The seconds a row's node was seen in its hour: capacity core-seconds over cores, at most an
+    hour; a whole hour where that cannot be worked out (no cores reported)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seen = rows["node_capacity_cpu_core_seconds"] / rows["node_capacity_cpu_cores"]
+    return seen.where(np.isfinite(seen) & (seen > 0), HOUR_S).clip(upper=HOUR_S)
+
+
 class OperatorReportsImport:
     """Reports of one cluster: ``read`` checks them all, then ``collect`` yields their batches."""
 
@@ -78,14 +86,15 @@ class OperatorReportsImport:
         pods = self._hourly(self._frames("pod"), window)
         nodes_facts = self._node_facts(pods)
         node_labels = self._frames("node_labels")
-        yield Batch("node", SOURCE, cluster, window, self._node_rows(nodes_facts, node_labels))
+        roles = self._roles(node_labels)
+        yield Batch("node", SOURCE, cluster, window, self._node_rows(nodes_facts, node_labels, roles))
         ns = self._frames("namespace_labels")
         if len(ns):
             yield Batch("namespace", SOURCE, cluster, window, self._namespace_rows(ns))
         yield Batch("pod_usage_hourly", SOURCE, cluster, window, self._pod_rows(pods))
         if "pod_labels" in pods and len(pods):
             yield Batch("pod", SOURCE, cluster, window, self._pod_dimension(pods))
-        yield Batch("node_hourly", SOURCE, cluster, window, self._node_hourly(nodes_facts, node_labels, pods))
+        yield Batch("node_hourly", SOURCE, cluster, window, self._node_hourly(nodes_facts, roles, pods))
         yield Batch("pvc_hourly", SOURCE, cluster, window, self._pvc_rows(self._hourly(self._frames("storage"),
                                                                                          window)))
 
@@ -102,9 +111,7 @@ class OperatorReportsImport:
                 "memory_request_byte_seconds", "memory_limit_byte_seconds"]
         if pods.empty:
             return pd.DataFrame(columns=cols)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            seen = pods["node_capacity_cpu_core_seconds"] / pods["node_capacity_cpu_cores"]
-        pods = pods.assign(_seconds=seen.where(np.isfinite(seen) & (seen > 0), HOUR_S).clip(upper=HOUR_S))
+        pods = pods.assign(_seconds=_node_seconds(pods))
         g = pods.groupby(["hour", "namespace", "pod"], sort=False)
         sums = g[["pod_usage_cpu_core_seconds", "pod_request_cpu_core_seconds", "pod_usage_memory_byte_seconds",
                   "pod_request_memory_byte_seconds"]].sum()
@@ -143,17 +150,14 @@ class OperatorReportsImport:
                     break
         return roles
 
-    def _node_hourly(self, facts: pd.DataFrame, node_labels: pd.DataFrame, pods: pd.DataFrame) -> pd.DataFrame:
+    def _node_hourly(self, facts: pd.DataFrame, roles: dict[str, str], pods: pd.DataFrame) -> pd.DataFrame:
         if facts.empty:
             return pd.DataFrame(columns=["hour", "source", "cluster_id", "node", "node_seconds",
                                          "cpu_capacity_core_seconds", "cpu_allocatable_core_seconds",
                                          "memory_capacity_byte_seconds", "memory_allocatable_byte_seconds"])
-        roles = self._roles(node_labels)
         usage = pods.groupby(["hour", "node"])[["pod_usage_cpu_core_seconds", "pod_usage_memory_byte_seconds"]].sum()
         f = facts.merge(usage.reset_index(), on=["hour", "node"], how="left")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secs = f["node_capacity_cpu_core_seconds"] / f["node_capacity_cpu_cores"]
-        secs = secs.where(np.isfinite(secs) & (secs > 0), HOUR_S).clip(upper=HOUR_S)
+        secs = _node_seconds(f)
         role = f["node_role"].replace("", None).fillna(f["node"].map(roles))
         return pd.DataFrame({
             "hour": f["hour"], "source": SOURCE, "cluster_id": self.cluster_id, "node": f["node"], "role": role,
@@ -166,8 +170,7 @@ class OperatorReportsImport:
             "memory_usage_byte_seconds": f["pod_usage_memory_byte_seconds"].fillna(0.0),
         })
 
-    def _node_rows(self, facts: pd.DataFrame, node_labels: pd.DataFrame) -> pd.DataFrame:
-        roles = self._roles(node_labels)
+    def _node_rows(self, facts: pd.DataFrame, node_labels: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
         latest = facts.sort_values("hour").drop_duplicates("node", keep="last").set_index("node") if len(facts) \
             else pd.DataFrame()
         zones: dict[str, str] = {}
