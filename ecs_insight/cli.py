@@ -228,9 +228,9 @@ def bench(
     print(json.dumps(result), flush=True)
 
 
-collect_cli.register(app, load_or_exit, emit)
-import_cli.register(app, load_or_exit, console)
-vsphere_cli.register(app, load_or_exit, emit)
+collect_cli.register(app)
+import_cli.register(app)
+vsphere_cli.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -7,9 +7,8 @@
 # types imported inside ``register`` (cli.py imports this module while it is being defined).
 import logging
 import signal
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,7 +16,7 @@ from rich.console import Console
 from common.errors import InsightError
 from common.windows import Window, floor_hour
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, OutputFormat
+from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit
 from ecs_insight.incremental import collect_incremental
 from ecs_insight.settings import Settings
 from ecs_insight.sources import build_collector, configured_sources
@@ -58,8 +57,8 @@ def run_all(settings: Settings) -> None:
             log.error("%s: %s", name, exc)
 
 
-def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[..., None]) -> None:
-    """Add ``completeness`` and ``schedule`` to ``app`` (``load`` reads --config, ``emit`` prints frames)."""
+def register(app: typer.Typer) -> None:
+    """Add ``completeness`` and ``schedule`` to ``app``."""
 
     @app.command()
     def completeness(
@@ -75,7 +74,7 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
         from warehouse import runs
         from warehouse.schema import FACT_TABLES
 
-        settings = load(config)
+        settings = load_or_exit(config)
         now = datetime.now(UTC).replace(tzinfo=None)
         stop = floor_hour(end) if end else last_complete_hour(now, settings.schedule)
         begin = floor_hour(start) if start else (stop - timedelta(days=7)).replace(hour=0)
@@ -91,7 +90,7 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
         """Collect every configured source incrementally every schedule.interval_minutes (APScheduler)."""
         from apscheduler.schedulers.blocking import BlockingScheduler
 
-        settings = load(config)
+        settings = load_or_exit(config)
         if settings.schedule.metrics_port:
             from prometheus_client import start_http_server
 

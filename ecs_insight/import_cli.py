@@ -3,18 +3,16 @@ Metrics Operator's reports, all or nothing."""
 
 # No ``from __future__ import annotations``: Typer reads the command's annotations, which name types
 # imported inside ``register``.
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from collectors.operator_reports import OperatorReportsImport
 from collectors.prometheus.config import DEFAULT_LABEL_KEYS
 from common.errors import InsightError
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption
+from ecs_insight.cli_common import ConfigOption, console, load_or_exit
 from ecs_insight.settings import Settings
 
 
@@ -31,7 +29,8 @@ def import_operator_reports(settings: Settings, paths: list[Path], cluster_id: s
     return report
 
 
-def register(app: typer.Typer, load: Callable[[Any], Settings], console: Console) -> None:
+def register(app: typer.Typer) -> None:
+    """Add the ``import`` command group to ``app``."""
 
     import_app = typer.Typer(help="Import history from other tools.", no_args_is_help=True)
     app.add_typer(import_app, name="import")
@@ -44,7 +43,7 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], console: Console
         config: ConfigOption = None,
     ) -> None:
         """Load Cost Management Metrics Operator reports (pod, storage, node and namespace labels)."""
-        settings = load(config)
+        settings = load_or_exit(config)
         try:
             report = import_operator_reports(settings, paths, cluster)
         except InsightError as exc:

@@ -2,16 +2,14 @@
 
 # No ``from __future__ import annotations``: Typer reads the commands' annotations, which name
 # types imported inside ``register`` (cli.py imports this module while it is being defined).
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from common.windows import Window, floor_hour
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, OutputFormat
-from ecs_insight.settings import Settings
+from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit
 
 # Columns of ``vsphere hosts`` as a table, and their headings. CPU ready % is the host's ready time
 # per vCPU of the VMs it ran in the hour (warehouse.vsphere._ready_percent).
@@ -28,8 +26,8 @@ def _window(start: datetime | None, end: datetime | None) -> Window:
     return Window(floor_hour(start) if start else stop - timedelta(hours=24), stop)
 
 
-def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[..., None]) -> None:
-    """Add the ``vsphere`` command group to ``app`` (``load`` reads --config, ``emit`` prints frames)."""
+def register(app: typer.Typer) -> None:
+    """Add the ``vsphere`` command group to ``app``."""
 
     group = typer.Typer(help="vSphere figures joined to OpenShift nodes, clusters and sectors.",
                         no_args_is_help=True)
@@ -45,7 +43,7 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
         """Per OpenShift node and hour: its VM's CPU, memory, ready time and its host's load and contention."""
         from warehouse.vsphere import node_vm_hourly
 
-        settings = load(config)
+        settings = load_or_exit(config)
         frame = node_vm_hourly(jobs.open_warehouse(settings), _window(start, end), source)
         emit(frame, fmt, "OpenShift nodes on vSphere")
 
@@ -55,7 +53,7 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
         """Per vSphere host and hour: load, CPU demand and ready %, ballooned and swapped GiB, ECS clusters on it."""
         from warehouse.vsphere import host_contention_hourly
 
-        settings = load(config)
+        settings = load_or_exit(config)
         frame = host_contention_hourly(jobs.open_warehouse(settings), _window(start, end), source)
         if fmt is OutputFormat.table:  # the figures that fit a terminal; json/csv carry every column
             frame = frame[list(HOST_TABLE)].rename(columns=HOST_TABLE)
@@ -66,4 +64,5 @@ def register(app: typer.Typer, load: Callable[[Any], Settings], emit: Callable[.
         """Which ECS clusters and sectors run on each vSphere cluster, and whether that is where they belong."""
         from warehouse.vsphere import vsphere_cluster_tenancy
 
-        emit(vsphere_cluster_tenancy(jobs.open_warehouse(load(config))), fmt, "ECS clusters on vSphere clusters")
+        frame = vsphere_cluster_tenancy(jobs.open_warehouse(load_or_exit(config)))
+        emit(frame, fmt, "ECS clusters on vSphere clusters")
