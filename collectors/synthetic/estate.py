@@ -24,6 +24,9 @@ from common.windows import HOUR, Window
 
 _NEEDS_PODS = frozenset({"pod_usage_hourly", "container_usage_hourly", "node_hourly", "vsphere_vm_hourly",
                          "vsphere_host_hourly"})
+# Tables built from the pods' usage summed per (hour, node): the nodes', and the node VMs'.
+_VM_TABLES = frozenset({"vsphere_vm_hourly", "vsphere_host_hourly"})
+_NEEDS_NODE_USAGE = _VM_TABLES | {"node_hourly"}
 _CLUSTER_TABLES = tuple(t for t in FACTS if t not in VCENTER_SCOPED)
 _VCENTER_TABLES = tuple(t for t in FACTS if t in VCENTER_SCOPED)
 
@@ -87,15 +90,16 @@ class SyntheticEstate:
         needs_pods = bool(wanted & _NEEDS_PODS)
         for cluster in st.clusters:
             ph = pod_hours(st, cluster.cluster_id, h0, h1) if needs_pods else None
+            nodes = facts.node_usage(cluster, ph, h0, h1) if ph is not None and wanted & _NEEDS_NODE_USAGE else None
             for table in _CLUSTER_TABLES:
                 if table in wanted:
                     yield Batch(table, SOURCE, cluster.cluster_id, window,
-                                self._cluster_frame(table, cluster, ph, h0, h1))
-            if ph is not None and wanted & {"vsphere_vm_hourly", "vsphere_host_hourly"}:
-                usage[cluster.cluster_id] = facts.node_usage(cluster, ph, h0, h1)
+                                self._cluster_frame(table, cluster, ph, nodes, h0, h1))
+            if nodes is not None and wanted & _VM_TABLES:
+                usage[cluster.cluster_id] = nodes
             del ph
         for vc in st.vcenters:
-            if wanted & {"vsphere_vm_hourly", "vsphere_host_hourly"}:
+            if wanted & _VM_TABLES:
                 cores, mem = vsphere.vm_usage(st, vc, h0, h1, usage)
                 vm_rows, per_vm = vsphere.vm_frame(st, vc, h0, h1, cores, mem)
                 if "vsphere_host_hourly" in wanted:
@@ -106,8 +110,8 @@ class SyntheticEstate:
             if "datastore_hourly" in wanted:
                 yield Batch("datastore_hourly", SOURCE, vc.name, window, vsphere.datastore_frame(st, vc, h0, h1))
 
-    def _cluster_frame(self, table: str, cluster: Cluster, ph: PodHours | None, h0: int,
-                       h1: int) -> pd.DataFrame:
+    def _cluster_frame(self, table: str, cluster: Cluster, ph: PodHours | None,
+                       nodes: tuple[np.ndarray, np.ndarray] | None, h0: int, h1: int) -> pd.DataFrame:
         st = self.structure
         if table == "pod_usage_hourly":
             return facts.pod_frame(st, cluster, ph)
@@ -116,7 +120,8 @@ class SyntheticEstate:
                 ph = pod_hours(st, cluster.cluster_id, h0, h0)
             return facts.container_frame(st, cluster, ph)
         if table == "node_hourly":
-            return facts.node_frame(st, cluster, h0, h1, *facts.node_usage(cluster, ph, h0, h1))
+            assert nodes is not None  # node_hourly needs the pods' usage per node
+            return facts.node_frame(st, cluster, h0, h1, *nodes)
         if table == "pvc_hourly":
             return facts.pvc_frame(st, cluster, h0, h1)
         if table == "log_volume_hourly":
