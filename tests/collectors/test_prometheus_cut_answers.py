@@ -12,7 +12,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -20,6 +19,7 @@ import requests
 from collectors.base import Batch, ScopeFailure
 from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig
 from tests.collectors.conftest import STEP_SECONDS, PrometheusEstate
+from tests.collectors.http_stub import QuietHandler, serving
 
 KEY = ["cluster_id", "namespace", "pod"]
 
@@ -105,7 +105,7 @@ def test_clusters_behind_one_url_send_their_own_tokens(prometheus_estate: Promet
     seen: dict[str, set[str]] = {}
     lock = threading.Lock()
 
-    class Relay(BaseHTTPRequestHandler):
+    class Relay(QuietHandler):
         def do_GET(self) -> None:
             answer = requests.get(prometheus_estate.server.url + self.path, timeout=60)
             cluster = next(c for c in s.clusters if c in unquote(self.path))
@@ -117,20 +117,11 @@ def test_clusters_behind_one_url_send_their_own_tokens(prometheus_estate: Promet
             self.end_headers()
             self.wfile.write(answer.content)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with serving(Relay) as port:
+        url = f"http://127.0.0.1:{port}"
         clusters = [ClusterEndpoint(cluster_id=c, url=url, selector={"cluster": c}, bearer_token=f"token-{c}")
                     for c in s.clusters]
         out = list(PrometheusCollector(PrometheusSourceConfig(
             clusters=clusters, scrape_interval_seconds=STEP_SECONDS)).collect(s.window))
-    finally:
-        server.shutdown()
-        server.server_close()
     assert [b for b in out if isinstance(b, ScopeFailure)] == []
     assert seen == {c: {f"Bearer token-{c}"} for c in s.clusters}

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +31,7 @@ from ecs_insight.jobs import collect_window
 from testbed.procs import free_port
 from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice
+from tests.collectors.http_stub import QuietHandler, serving
 from warehouse import runs
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
@@ -242,24 +242,15 @@ def status_server(status: int) -> Iterator[int]:
     """A loopback HTTP server answering every request with ``status``, as a proxy in front of an
     overloaded Thanos does (a real Prometheus cannot be made to return it on demand)."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
             self.wfile.write(b"upstream unavailable")
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as port:
+        yield port
 
 
 def test_a_gap_and_a_server_restart_mid_collection(outage: tuple[Restartable, Window], estate_slice: EstateSlice,

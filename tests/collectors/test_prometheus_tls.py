@@ -1,13 +1,10 @@
-"""TLS and the bearer token: a real Prometheus serving HTTPS (its web config) with a self-signed
-certificate, reached with the CA bundle from the config; the token is sent as Authorization."""
+"""TLS and the bearer token: a real Prometheus serving HTTPS (its web config) with a certificate from a
+private CA, reached with the CA bundle from the config; the token is sent as Authorization."""
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,8 +14,10 @@ from pydantic import SecretStr
 from collectors.base import Batch, ScopeFailure
 from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig
 from common.windows import Window
+from testbed.certificates import make_certificates
 from testbed.procs import free_port, start_process, stop_process, wait_until
 from testbed.prometheus import create_blocks
+from tests.collectors.http_stub import QuietHandler, serving
 from tests.collectors.test_prometheus_faults import EDGE_HOUR, _om_edge
 
 WINDOW = Window(EDGE_HOUR, EDGE_HOUR + timedelta(hours=1))
@@ -27,13 +26,10 @@ WINDOW = Window(EDGE_HOUR, EDGE_HOUR + timedelta(hours=1))
 @pytest.fixture(scope="module")
 def tls_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("prom-tls")
-    cert, key = root / "cert.pem", root / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    certs = make_certificates(root / "tls")
     (root / "edge.om").write_text(_om_edge())
     create_blocks(root / "edge.om", root / "data")
-    (root / "web.yml").write_text(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n")
+    (root / "web.yml").write_text(f"tls_server_config:\n  cert_file: {certs.cert}\n  key_file: {certs.key}\n")
     (root / "prometheus.yml").write_text("global:\n  scrape_interval: 1m\n")
     port = free_port()
     log = root / "prometheus.log"
@@ -42,9 +38,9 @@ def tls_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
                           "--storage.tsdb.retention.time=3650d", f"--web.listen-address=127.0.0.1:{port}"], str(log))
     url = f"https://127.0.0.1:{port}"
     try:
-        wait_until(lambda: requests.get(f"{url}/-/ready", timeout=2, verify=str(cert)).status_code == 200, 30,
+        wait_until(lambda: requests.get(f"{url}/-/ready", timeout=2, verify=str(certs.ca)).status_code == 200, 30,
                    "prometheus (TLS)", proc, str(log))
-        yield url, cert
+        yield url, certs.ca
     finally:
         stop_process(proc)
 
@@ -71,24 +67,16 @@ def test_an_unknown_certificate_is_a_permanent_failure(tls_prometheus: tuple[str
 def test_the_bearer_token_is_sent_and_never_shown() -> None:
     seen: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             seen.append(self.headers.get("Authorization", ""))
             self.send_response(403)
             self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # stands in for OpenShift's oauth-proxy
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        endpoint = ClusterEndpoint(cluster_id="c1", url=f"http://127.0.0.1:{server.server_address[1]}",
+    with serving(Handler) as port:  # stands in for OpenShift's oauth-proxy
+        endpoint = ClusterEndpoint(cluster_id="c1", url=f"http://127.0.0.1:{port}",
                                    bearer_token=SecretStr("sa-secret-token"))
         out = _collect(endpoint)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert seen and set(seen) == {"Bearer sa-secret-token"}
     failure = out[0]
     assert isinstance(failure, ScopeFailure) and not failure.error.transient
