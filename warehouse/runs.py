@@ -91,13 +91,15 @@ def uncovered_failures(engine: sa.Engine, source: str, since: datetime) -> list[
     runs = _runs_of(engine, source, since)
     out: list[tuple[str, Window]] = []
     for scope, group in runs.groupby("scope"):
-        ok = group[group["status"] == SUCCEEDED]
+        # each succeeded run's hours once, not once per failed run it may cover
+        ok = [(good.started_at, _hours(good.window_start, good.window_end))
+              for good in group[group["status"] == SUCCEEDED].itertuples(index=False)]
         missing: set[datetime] = set()
         for bad in group[group["status"] != SUCCEEDED].itertuples(index=False):
-            later = ok[ok["started_at"] >= bad.started_at]
             hours = _hours(max(bad.window_start, since), bad.window_end)
-            for good in later.itertuples(index=False):
-                hours -= _hours(good.window_start, good.window_end)
+            for started_at, covered in ok:
+                if started_at >= bad.started_at:
+                    hours -= covered
             missing |= hours
         out.extend((str(scope), w) for w in _spans(sorted(missing)))
     return out
