@@ -66,10 +66,6 @@ class NdjsonStats:
     seconds: float = 0.0
     documents_by_index: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def documents_per_second(self) -> float:
-        return self.documents / self.seconds if self.seconds > 0 else 0.0
-
 
 @dataclass(frozen=True)
 class LogDocument:

@@ -31,10 +31,6 @@ class OpenMetricsStats:
     seconds: float = 0.0
     samples_by_family: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def samples_per_second(self) -> float:
-        return self.samples / self.seconds if self.seconds > 0 else 0.0
-
 
 class Spool:
     """One temporary file per family; series are appended cluster by cluster, then concatenated."""
