@@ -144,15 +144,19 @@ class PrometheusCollector:
         yield Batch("namespace", self.source, cluster, window,
                     fr.namespace_rows(got.namespace_labels, self.label_keys, cluster))
         yield Batch("workload", self.source, cluster, window, fr.workload_rows(pods, cluster))
-        inside = pods[(pods["hour"] >= window.start) & (pods["hour"] < window.end)] if len(pods) else pods
-        for frame in fr.pod_dimension(got.pod_labels, inside, owners, [*self.label_keys, *fr.POD_LABEL_KEYS],
+        pods = _inside(pods, window)
+        for frame in fr.pod_dimension(got.pod_labels, pods, owners, [*self.label_keys, *fr.POD_LABEL_KEYS],
                                       cluster):
             if len(frame):
                 yield Batch("pod", self.source, cluster, window, frame)
-        for table, frame in (("pod_usage_hourly", pods), ("container_usage_hourly", containers),
-                             ("node_hourly", nodes), ("pvc_hourly", pvcs)):
-            inside = frame[(frame["hour"] >= window.start) & (frame["hour"] < window.end)] if len(frame) else frame
-            yield Batch(table, self.source, cluster, window, inside.reset_index(drop=True))
+        for table, frame in (("pod_usage_hourly", pods), ("container_usage_hourly", _inside(containers, window)),
+                             ("node_hourly", _inside(nodes, window)), ("pvc_hourly", _inside(pvcs, window))):
+            yield Batch(table, self.source, cluster, window, frame.reset_index(drop=True))
+
+
+def _inside(frame: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """The rows of ``frame`` whose hour lies in ``window``."""
+    return frame[(frame["hour"] >= window.start) & (frame["hour"] < window.end)] if len(frame) else frame
 
 
 def _ask(run: QueryRunner, query: Query, sel: str, chunk: Window) -> Result:
