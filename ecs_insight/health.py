@@ -56,16 +56,19 @@ class CollectionHealth(Collector):
                                       "End of the latest window a succeeded run covered (Unix time).", labels=labels)
         last_fail = GaugeMetricFamily("ecs_insight_collection_last_failure_timestamp_seconds",
                                       "When the latest failed run finished (Unix time).", labels=labels)
+        spent: dict[tuple[str, str], float] = {}  # one series per scope, whatever its runs' statuses
         for source, scope, status, count, nrows, secs, finished, window_end in rows:
             key = [source, scope]
             runs.add_metric([*key, status], float(count))
-            seconds.add_metric(key, float(secs or 0.0))
+            spent[(source, scope)] = spent.get((source, scope), 0.0) + float(secs or 0.0)
             if status == "succeeded":
                 loaded.add_metric(key, float(nrows or 0))
                 last_ok.add_metric(key, _unix(finished))
                 watermark.add_metric(key, _unix(window_end))
             elif status == "failed":
                 last_fail.add_metric(key, _unix(finished))
+        for (source, scope), total in spent.items():
+            seconds.add_metric([source, scope], total)
         yield from (runs, loaded, seconds, last_ok, watermark, last_fail)
 
 

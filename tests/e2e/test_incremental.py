@@ -122,6 +122,27 @@ def test_health_metrics_read_the_runs_at_scrape_time(warehouse_engine: sa.Engine
     assert samples[("ecs_insight_collection_last_failure_timestamp_seconds", "ocp-icg-01", None)] > 0
 
 
+def test_health_metrics_give_one_duration_series_per_scope(warehouse_engine: sa.Engine) -> None:
+    """A scope with succeeded and failed runs exposes one duration sample, the sum over its runs."""
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from ecs_insight.health import registry_for
+
+    engine = warehouse_engine
+    w = Window(T0, T0 + timedelta(hours=1))
+    runs.finish_run(engine, runs.start_run(engine, "synthetic", "ocp-cti-01", w), 10)
+    runs.finish_run(engine, runs.start_run(engine, "synthetic", "ocp-cti-01", w), 0, error="refused")
+    with engine.begin() as conn:  # give the runs known lengths: 30 s and 12 s
+        conn.execute(sa.text("UPDATE collection_run SET finished_at = started_at + INTERVAL '30 seconds' "
+                             "WHERE error IS NULL"))
+        conn.execute(sa.text("UPDATE collection_run SET finished_at = started_at + INTERVAL '12 seconds' "
+                             "WHERE error IS NOT NULL"))
+    durations = [s for f in text_string_to_metric_families(generate_latest(registry_for(engine)).decode())
+                 for s in f.samples if s.name == "ecs_insight_collection_duration_seconds_total"]
+    assert [(s.labels["scope"], s.value) for s in durations] == [("ocp-cti-01", 42.0)]
+
+
 def test_the_app_serves_health_metrics(warehouse_engine: sa.Engine) -> None:
     from dashboards import create_app
     from dashboards.config import DashboardConfig
