@@ -4,6 +4,7 @@ printing data frames as tables, JSON or CSV."""
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from common.errors import InsightError
+from common.windows import Window
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, load_settings
 
@@ -41,6 +43,15 @@ def load_or_exit(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
     configure_logging(settings.logging.level, settings.logging.json_format)
     return settings
+
+
+def window_or_exit(start: datetime, end: datetime) -> Window:
+    """The window [start, end); an end not after the start exits 2 naming both."""
+    try:
+        return Window(start, end)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] --start/--end: {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def fail(exc: Exception | str) -> typer.Exit:

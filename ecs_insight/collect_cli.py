@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 
 from common.errors import InsightError
-from common.windows import Window, floor_hour
+from common.windows import floor_hour
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit
+from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit, window_or_exit
 from ecs_insight.incremental import collect_incremental
 from ecs_insight.settings import Settings
 from ecs_insight.sources import build_collector, configured_sources
@@ -78,8 +78,9 @@ def register(app: typer.Typer) -> None:
         now = datetime.now(UTC).replace(tzinfo=None)
         stop = floor_hour(end) if end else last_complete_hour(now, settings.schedule)
         begin = floor_hour(start) if start else (stop - timedelta(days=7)).replace(hour=0)
+        window = window_or_exit(begin, stop)
         engine = jobs.open_warehouse(settings)
-        frame = runs.completeness(engine, source, Window(begin, stop), list(FACT_TABLES.values()))
+        frame = runs.completeness(engine, source, window, list(FACT_TABLES.values()))
         emit(frame, fmt, f"{source} completeness")
 
     @app.command()

@@ -9,7 +9,7 @@ import typer
 
 from common.windows import Window, floor_hour
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit
+from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit, window_or_exit
 
 # Columns of ``vsphere hosts`` as a table, and their headings. CPU ready % is the host's ready time
 # per vCPU of the VMs it ran in the hour (warehouse.vsphere._ready_percent).
@@ -23,7 +23,7 @@ HOST_TABLE = {
 
 def _window(start: datetime | None, end: datetime | None) -> Window:
     stop = floor_hour(end) if end else floor_hour(datetime.now(UTC).replace(tzinfo=None))
-    return Window(floor_hour(start) if start else stop - timedelta(hours=24), stop)
+    return window_or_exit(floor_hour(start) if start else stop - timedelta(hours=24), stop)
 
 
 def register(app: typer.Typer) -> None:
@@ -43,8 +43,8 @@ def register(app: typer.Typer) -> None:
         """Per OpenShift node and hour: its VM's CPU, memory, ready time and its host's load and contention."""
         from warehouse.vsphere import node_vm_hourly
 
-        settings = load_or_exit(config)
-        frame = node_vm_hourly(jobs.open_warehouse(settings), _window(start, end), source)
+        settings, window = load_or_exit(config), _window(start, end)
+        frame = node_vm_hourly(jobs.open_warehouse(settings), window, source)
         emit(frame, fmt, "OpenShift nodes on vSphere")
 
     @group.command("hosts")
@@ -53,8 +53,8 @@ def register(app: typer.Typer) -> None:
         """Per vSphere host and hour: load, CPU demand and ready %, ballooned and swapped GiB, ECS clusters on it."""
         from warehouse.vsphere import host_contention_hourly
 
-        settings = load_or_exit(config)
-        frame = host_contention_hourly(jobs.open_warehouse(settings), _window(start, end), source)
+        settings, window = load_or_exit(config), _window(start, end)
+        frame = host_contention_hourly(jobs.open_warehouse(settings), window, source)
         if fmt is OutputFormat.table:  # the figures that fit a terminal; json/csv carry every column
             frame = frame[list(HOST_TABLE)].rename(columns=HOST_TABLE)
         emit(frame, fmt, "vSphere host contention")
