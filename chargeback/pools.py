@@ -19,7 +19,7 @@ import pandas as pd
 from chargeback.config import CostModelConfig, HostAsset, PriceList
 from chargeback.price_periods import MonthPrices, PriceSpan
 from chargeback.rounding import cents, dec, split
-from common.errors import ConfigError
+from common.errors import ConfigError, DataError
 
 FIELD = "chargeback.cost_model"
 POOL_HARDWARE = "hardware"
@@ -89,6 +89,11 @@ def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str],
             raise ConfigError(f"host {host} carries nodes of cluster(s) {names} but no hosts entry prices it; "
                               "clusters without a cost pool cannot be charged", field=f"{FIELD}.hosts")
         cores = Decimal(int(host_cores.get(host, 0) or 0))
+        if cores == 0 and any(span.price_list.vmware_licence.per == "core"
+                              and span.price_list.vmware_licence.monthly > 0 for span in prices.spans):
+            raise DataError(f"host {host} carries nodes of cluster(s) {', '.join(sorted(set(on_host) & wanted))} but "
+                            "the vSphere inventory has no core count for it, so its per-core VMware licence cannot "
+                            "be priced; collect the vCenter's inventory first", table="vsphere_host")
         costs = {POOL_HARDWARE: cents(amortisation(asset, month_start) * factor),
                  POOL_VMWARE: cents(prices.blend(lambda span, c=cores: _vmware_licence(span.price_list, c)))}
         for pool, amount in costs.items():

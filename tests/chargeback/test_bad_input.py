@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,8 @@ import yaml
 from pydantic import ValidationError
 
 from chargeback.config import CostModelConfig
-from chargeback.statement import compute_statement
-from common.errors import ConfigError
+from chargeback.statement import compute_statement, read_inventory
+from common.errors import ConfigError, DataError
 from ecs_insight.settings import DEFAULT_CONFIG, Settings, load_settings
 from tests.chargeback.conftest import MONTH
 
@@ -79,6 +80,16 @@ def test_a_cluster_without_a_cost_pool(tiny_duckdb: tuple[Settings, sa.Engine],
     with pytest.raises(ConfigError, match=r"host esx-vc02-.* carries nodes of cluster\(s\) ocp-icg-01 but no hosts "
                                           r"entry prices it.*field=chargeback.cost_model.hosts"):
         compute_statement(engine, MONTH, config)
+
+
+def test_a_host_without_a_core_count_cannot_carry_a_per_core_licence(
+        tiny_duckdb: tuple[Settings, sa.Engine], cost_model: Callable[..., CostModelConfig]) -> None:
+    _, engine = tiny_duckdb
+    inventory = read_inventory(engine)
+    gone = sorted(inventory.hosts["host"])[0]
+    inventory = replace(inventory, hosts=inventory.hosts[inventory.hosts["host"] != gone])
+    with pytest.raises(DataError, match=rf"host {gone} carries nodes of cluster\(s\) .* no core count"):
+        compute_statement(engine, MONTH, cost_model(), inventory=inventory)
 
 
 def test_no_price_list_in_force(tiny_duckdb: tuple[Settings, sa.Engine],
