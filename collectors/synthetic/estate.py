@@ -28,15 +28,6 @@ _NEEDS_PODS = frozenset({"pod_usage_hourly", "container_usage_hourly", "node_hou
 _VM_TABLES = frozenset({"vsphere_vm_hourly", "vsphere_host_hourly"})
 _NEEDS_NODE_USAGE = _VM_TABLES | {"node_hourly"}
 _CLUSTER_TABLES = tuple(t for t in FACTS if t not in VCENTER_SCOPED)
-_VCENTER_TABLES = tuple(t for t in FACTS if t in VCENTER_SCOPED)
-
-
-def hour_range(spec: ProfileSpec, window: Window) -> tuple[int, int]:
-    """Hour indices [h0, h1) of ``window`` inside the simulated period (h0 == h1 when outside)."""
-    h0 = int((window.start - spec.start) // HOUR)
-    h1 = int((window.end - spec.start) // HOUR)
-    h0, h1 = max(h0, 0), min(h1, spec.hours)
-    return h0, max(h0, h1)
 
 
 class SyntheticEstate:
@@ -84,7 +75,7 @@ class SyntheticEstate:
         if window.start.minute or window.start.second or window.start.microsecond or \
                 (window.end - window.start) % HOUR:
             raise ConfigError("the synthetic estate collects whole hours only", window=window)
-        h0, h1 = hour_range(self.spec, window)
+        h0, h1 = self.spec.hour_range(window)
         st = self.structure
         usage: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         needs_pods = bool(wanted & _NEEDS_PODS)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from common.windows import as_utc_naive
+from common.windows import HOUR, Window, as_utc_naive
 
 ProfileName = Literal["tiny", "demo", "enterprise"]
 
@@ -78,6 +78,12 @@ class ProfileSpec:
     @property
     def end(self) -> datetime:
         return self.start + timedelta(days=self.days)
+
+    def hour_range(self, window: Window) -> tuple[int, int]:
+        """Hour indices [h0, h1) of ``window`` inside the simulated period (h0 == h1 when outside)."""
+        h0 = max(int((window.start - self.start) // HOUR), 0)
+        h1 = min(int((window.end - self.start) // HOUR), self.hours)
+        return h0, max(h0, h1)
 
 
 _PROFILES: dict[str, ProfileSpec] = {

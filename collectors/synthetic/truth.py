@@ -14,7 +14,7 @@ from collectors.synthetic.entities import Incident
 from collectors.synthetic.podlabels import pod_frame
 from collectors.synthetic.podmodel import pod_hours
 from collectors.synthetic.structure import Structure
-from common.windows import HOUR, Window, next_month, parse_month
+from common.windows import Window, next_month, parse_month
 
 GIB = float(1 << 30)
 
@@ -24,12 +24,6 @@ class EstateTruth:
 
     def __init__(self, structure: Structure) -> None:
         self._st = structure
-
-    def _hours(self, window: Window) -> tuple[int, int]:
-        spec = self._st.spec
-        h0 = max(int((window.start - spec.start) // HOUR), 0)
-        h1 = min(int((window.end - spec.start) // HOUR), spec.hours)
-        return h0, max(h0, h1)
 
     def expected_namespace_mapping(self) -> pd.DataFrame:
         """The sector each namespace should map to.
@@ -54,7 +48,7 @@ class EstateTruth:
     def pods(self, window: Window, clusters: list[str] | None = None) -> pd.DataFrame:
         """The pods running in ``window`` (of ``clusters``, default all): workload, labels as a JSON
         object, and the first and last hours (starts) inside the window they ran."""
-        h0, h1 = self._hours(window)
+        h0, h1 = self._st.spec.hour_range(window)
         ids = clusters if clusters is not None else [c.cluster_id for c in self._st.clusters]
         return pd.concat([pod_frame(self._st, cid, h0, h1) for cid in ids], ignore_index=True)
 
@@ -62,7 +56,7 @@ class EstateTruth:
         """Per (cluster, namespace) with pods in ``month`` (YYYY-MM): effective core-hours and
         GiB-hours, effective = max(request, usage) per pod and hour."""
         start = parse_month(month)
-        h0, h1 = self._hours(Window(start, next_month(start)))
+        h0, h1 = self._st.spec.hour_range(Window(start, next_month(start)))
         frames = []
         for c in self._st.clusters:
             cpu = np.zeros(len(c.namespaces))
@@ -86,7 +80,7 @@ class EstateTruth:
     def row_counts(self, window: Window, container_facts: bool | None = None) -> dict[str, int]:
         """Rows each fact table gets for ``window`` (all scopes together), without generating them."""
         st = self._st
-        h0, h1 = self._hours(window)
+        h0, h1 = self._st.spec.hour_range(window)
         hours = h1 - h0
         with_containers = st.spec.container_facts if container_facts is None else container_facts
         counts = dict.fromkeys(("pod_usage_hourly", "container_usage_hourly", "node_hourly", "pvc_hourly",
