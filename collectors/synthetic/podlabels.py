@@ -32,8 +32,6 @@ LABEL_APP = "app"
 LABEL_NAME = "app.kubernetes.io/name"
 LABEL_VERSION = "app.kubernetes.io/version"
 LABEL_PART_OF = "app.kubernetes.io/part-of"
-# Every key the estate sets: what a collector must know to restore kube-state-metrics' sanitised names.
-POD_LABEL_KEYS: tuple[str, ...] = (LABEL_APP, LABEL_NAME, LABEL_VERSION, LABEL_PART_OF, cat.LABEL_COST_CENTRE)
 UNLABELLED_NAMESPACES = frozenset({"openshift-ingress"})
 _CHUNK_HOURS = 7 * 24
 
@@ -59,11 +57,6 @@ def _with_generation(template: dict[str, str], generation: int) -> dict[str, str
     if LABEL_VERSION not in template:
         return template
     return {**template, LABEL_VERSION: f"{template[LABEL_VERSION]}.{generation}"}
-
-
-def pod_labels(seed: int, c: Cluster, ns: Namespace, w: Workload, generation: int) -> dict[str, str]:
-    """The labels of ``w``'s pods in rollout ``generation``."""
-    return _with_generation(_template(seed, c, ns, w), generation)
 
 
 POD_COLUMNS = DIMENSIONS["pod"]
