@@ -8,7 +8,6 @@ answers or records the headers (a real Prometheus cannot be made to drop a conne
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,46 +27,25 @@ KEY = ["cluster_id", "namespace", "pod"]
 def cutting_relay(upstream: str, cut: set[int]) -> Iterator[tuple[int, list[int]]]:
     """Relays GET requests to ``upstream``; the answers to requests number ``cut`` (1-based) are sent
     with their full Content-Length but only half the body, then the connection is closed."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
     served: list[int] = []
     lock = threading.Lock()
-    stop = threading.Event()
 
-    def handle(conn: socket.socket) -> None:
-        with conn:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                request += chunk
-            target = request.split(b" ", 2)[1].decode()
+    class Relay(QuietHandler):
+        def do_GET(self) -> None:
             with lock:
                 served.append(len(served) + 1)
                 number = served[-1]
-            answer = requests.get(upstream + target, timeout=60)
+            answer = requests.get(upstream + self.path, timeout=60)
             body = answer.content
-            head = (f"HTTP/1.1 {answer.status_code} X\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-            conn.sendall(head + (body[: len(body) // 2] if number in cut else body))
+            self.send_response(answer.status_code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2] if number in cut else body)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], served
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with serving(Relay) as port:
+        yield port, served
 
 
 def pods(batches: list[Batch | ScopeFailure]) -> list[tuple[str, str, str]]:
