@@ -3,15 +3,16 @@ sector (bought vs requested vs used, and the cost of the unused purchase), data 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pandas as pd
 
 from chargeback.allocation import UNALLOCATED
-from chargeback.config import CostModelConfig
+from chargeback.config import CostModelConfig, Entitlement
 from chargeback.pools import COMPUTE_POOLS
 from chargeback.rounding import cents, dec
+from common.windows import Window
 from warehouse.chargeback_facts import MonthFacts
 
 EFFICIENCY_COLUMNS = ["cluster_id", "namespace", "sector_id", "cpu_usage_core_hours", "cpu_request_core_hours",
@@ -62,14 +63,41 @@ def efficiency(usage: pd.DataFrame, lines: pd.DataFrame, mapping: pd.DataFrame) 
     return pd.DataFrame(rows, columns=EFFICIENCY_COLUMNS)
 
 
-def entitlement(config: CostModelConfig, day: date, hours: float, facts: MonthFacts, lines: pd.DataFrame,
-                mapping: pd.DataFrame) -> pd.DataFrame:
-    """Per sector with an entitlement in force on ``day``: purchased vs average requested and used.
+def _in_force_hours(item: Entitlement, month: Window) -> int:
+    """Hours of ``month`` the entitlement covers (from 00:00 UTC on its first day to 24:00 on its last)."""
+    start = max(datetime.combine(item.effective_from, time()), month.start)
+    end = month.end if item.effective_to is None else min(
+        datetime.combine(item.effective_to, time()) + timedelta(days=1), month.end)
+    return max(int((end - start) / timedelta(hours=1)), 0)
 
-    The unused purchase is ``purchased - max(requested, used)`` (never negative); its cost is that
-    fraction of the sector's compute charge (CPU part for cores, memory part for GiB) or of its
-    storage charge (for TB).
+
+def _purchases(config: CostModelConfig, month: Window) -> dict[str, tuple[dict[str, Decimal], list[str]]]:
+    """Per sector: cores, GiB and TB bought, averaged over the month's hours, and the purchases in force
+    for part of the month only."""
+    hours = month.hours()
+    out: dict[str, tuple[dict[str, Decimal], list[str]]] = {}
+    for item in config.entitlements:
+        covered = _in_force_hours(item, month)
+        if covered == 0:
+            continue
+        bought, partial = out.setdefault(item.sector, (dict.fromkeys(("cpu", "memory", "storage"), Decimal(0)), []))
+        for resource, amount in (("cpu", item.cores), ("memory", item.memory_gib), ("storage", item.storage_tb)):
+            bought[resource] += amount * covered / hours
+        if covered < hours:
+            partial.append(f"{item.effective_from} to {item.effective_to or 'open'} for {covered} h")
+    return out
+
+
+def entitlement(config: CostModelConfig, month: Window, facts: MonthFacts, lines: pd.DataFrame,
+                mapping: pd.DataFrame) -> pd.DataFrame:
+    """Per sector with an entitlement in force in ``month``: purchased vs average requested and used.
+
+    What was purchased is averaged over the month's hours, so a purchase that starts or ends within
+    the month counts for the hours it was in force. The unused purchase is ``purchased - max(requested,
+    used)`` (never negative); its cost is that fraction of the sector's compute charge (CPU part for
+    cores, memory part for GiB) or of its storage charge (for TB).
     """
+    hours = month.hours()
     usage = _with_sector(facts.usage, mapping)
     usage = usage[~usage["is_platform"]].groupby("sector_id")[
         ["cpu_request_core_hours", "cpu_usage_core_hours", "memory_request_gib_hours",
@@ -79,33 +107,31 @@ def entitlement(config: CostModelConfig, day: date, hours: float, facts: MonthFa
     storage = lines[lines["pool"] == "storage"].groupby("sector_id")["amount"].sum()
     cpu_share = config.allocation.cpu_share
     rows = []
-    for item in config.entitlements:
-        if not (item.effective_from <= day and (item.effective_to is None or day <= item.effective_to)):
-            continue
-        s = item.sector
+    for s, (bought, partial) in _purchases(config, month).items():
         u = usage.loc[s] if s in usage.index else None
 
         def avg(column: str, u: pd.Series | None = u) -> float:
             return float(u[column]) / hours if u is not None else 0.0
 
         compute_charge = Decimal(compute.get(s, Decimal(0)))
+        stored_tb = float(pvcs.get(s, 0.0)) * TB_PER_GIB / hours
         resources = [
-            ("cpu", item.cores, avg("cpu_request_core_hours"), avg("cpu_usage_core_hours"),
-             compute_charge * cpu_share, "cores", "CPU part of the compute charge"),
-            ("memory", item.memory_gib, avg("memory_request_gib_hours"), avg("memory_usage_gib_hours"),
+            ("cpu", avg("cpu_request_core_hours"), avg("cpu_usage_core_hours"), compute_charge * cpu_share,
+             "cores", "CPU part of the compute charge"),
+            ("memory", avg("memory_request_gib_hours"), avg("memory_usage_gib_hours"),
              compute_charge * (1 - cpu_share), "GiB", "memory part of the compute charge"),
-            ("storage", item.storage_tb, float(pvcs.get(s, 0.0)) * TB_PER_GIB / hours,
-             float(pvcs.get(s, 0.0)) * TB_PER_GIB / hours, Decimal(storage.get(s, Decimal(0))), "TB",
-             "storage charge"),
+            ("storage", stored_tb, stored_tb, Decimal(storage.get(s, Decimal(0))), "TB", "storage charge"),
         ]
-        for resource, bought, requested, used, charge, unit, what in resources:
-            if bought <= 0:
+        held = (f" (purchases in force part of the month, averaged over its {hours} h: {'; '.join(partial)})"
+                if partial else "")
+        for resource, requested, used, charge, unit, what in resources:
+            if bought[resource] <= 0:
                 continue
-            unused = max(float(bought) - max(requested, used), 0.0)
-            fraction = dec(unused) / bought
-            rows.append([s, resource, float(bought), requested, used, cents(charge * fraction),
-                         f"{unused:,.2f} of {float(bought):,.2f} {unit} bought were neither requested nor used "
-                         f"on average: {fraction:.2%} of the sector's {what} ({cents(charge)})"])
+            unused = max(float(bought[resource]) - max(requested, used), 0.0)
+            fraction = dec(unused) / bought[resource]
+            rows.append([s, resource, float(bought[resource]), requested, used, cents(charge * fraction),
+                         f"{unused:,.2f} of {float(bought[resource]):,.2f} {unit} bought were neither requested "
+                         f"nor used on average: {fraction:.2%} of the sector's {what} ({cents(charge)}){held}"])
     return pd.DataFrame(rows, columns=ENTITLEMENT_COLUMNS)
 
 

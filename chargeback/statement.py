@@ -187,7 +187,7 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
                                    "rate_card": config.rate_card.model_dump(mode="json"), "model": config.model}),
         facts_digest=facts_digest(facts), lines=frame,
         efficiency=efficiency(facts.usage, frame, mapping),
-        entitlement=entitlement(config, start.date(), hours, facts, frame, mapping),
+        entitlement=entitlement(config, window, facts, frame, mapping),
         completeness=completeness(facts.coverage, sorted(set(clusters) | set(inventory.clusters["cluster_id"])),
                                   hours), pools=pools_frame,
     )
