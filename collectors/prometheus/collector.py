@@ -133,7 +133,7 @@ class PrometheusCollector:
                                        PermanentError(f"unexpected answer: {type(exc).__name__}: {exc}"))
 
     def _batches(self, cluster: str, window: Window, got: Answers) -> Iterator[Batch]:
-        answers = got.frames
+        answers = fr.attributable(got.frames, cluster)
         interval = self.config.scrape_interval_seconds
         containers, pod_seconds = fr.container_rows(answers, interval, cluster)
         owners = fr.workloads(answers)

@@ -102,11 +102,19 @@ def restore_labels(sanitised: dict[str, str], known_keys: Iterable[str]) -> dict
             if value != ""}
 
 
-def _drop_unattributed(frame: pd.DataFrame, name: str, cluster: str) -> pd.DataFrame:
-    bad = (frame["namespace"] == "") | (frame["pod"] == "")
-    if bad.any():
-        log.warning("%s: %d %s points without a namespace or pod label dropped", cluster, int(bad.sum()), name)
-    return frame[~bad]
+def attributable(frames: dict[str, pd.DataFrame], cluster: str) -> dict[str, pd.DataFrame]:
+    """The answers without the points of series that have no namespace or pod label: they cannot be
+    attributed to anyone, so they are dropped (and counted in the log) once, before the reductions."""
+    out = {}
+    for name, frame in frames.items():
+        if "namespace" in frame and "pod" in frame:
+            bad = (frame["namespace"] == "") | (frame["pod"] == "")
+            if bad.any():
+                log.warning("%s: %d %s points without a namespace or pod label dropped", cluster, int(bad.sum()),
+                            name)
+                frame = frame[~bad]
+        out[name] = frame
+    return out
 
 
 def _empty(keys: list[str]) -> pd.Series:
@@ -115,10 +123,8 @@ def _empty(keys: list[str]) -> pd.Series:
     return pd.Series([], dtype=float, name="value", index=pd.MultiIndex.from_arrays(levels, names=keys))
 
 
-def _keyed(frames: dict[str, pd.DataFrame], name: str, keys: list[str], cluster: str) -> pd.Series:
+def _keyed(frames: dict[str, pd.DataFrame], name: str, keys: list[str]) -> pd.Series:
     frame = frames[name]
-    if "namespace" in keys:
-        frame = _drop_unattributed(frame, name, cluster)
     return frame.groupby(keys)["value"].sum() if len(frame) else _empty(keys)
 
 
@@ -126,8 +132,8 @@ def container_rows(frames: dict[str, pd.DataFrame], interval: float, cluster: st
     """(container_usage_hourly rows, pod seconds per (namespace, pod, hour)) of one cluster."""
     ck = ["namespace", "pod", "container", "hour"]
     pk = ["namespace", "pod", "hour"]
-    running = _keyed(frames, "running", pk, cluster) * interval
-    seen = _drop_unattributed(frames["seen"], "seen", cluster)
+    running = _keyed(frames, "running", pk) * interval
+    seen = frames["seen"]
     seen = (seen.groupby(pk)["value"].max() if len(seen) else _empty(pk)) * interval
     pod_seconds = running[running > 0].combine_first(seen[seen > 0]).clip(upper=HOUR_S).rename("pod_seconds")
     usage = {
@@ -136,9 +142,9 @@ def container_rows(frames: dict[str, pd.DataFrame], interval: float, cluster: st
         "restarts": "restarts", "_ws": "ws_sum", "_rss": "rss_sum", "memory_max_bytes": "ws_max",
         "cpu_max_cores": "cpu_peak",
     }
-    parts = {col: _keyed(frames, name, ck, cluster) for col, name in usage.items() if name in frames}
+    parts = {col: _keyed(frames, name, ck) for col, name in usage.items() if name in frames}
     for kind in ("requests", "limits"):
-        f = _drop_unattributed(frames[kind], kind, cluster)
+        f = frames[kind]
         for resource in ("cpu", "memory"):
             sub = f[f["resource"] == resource]
             parts[f"_{kind}_{resource}"] = sub.groupby(ck)["value"].max() if len(sub) else _empty(ck)
@@ -180,7 +186,6 @@ def _counts(values: pd.Series) -> pd.Series:
 def workloads(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """(namespace, pod) -> workload and kind through kube_pod_owner and the ReplicaSet/RC/Job owners."""
     owners = frames["pod_owner"]
-    owners = owners[(owners["namespace"] != "") & (owners["pod"] != "")]
     parents: dict[tuple[str, str, str], tuple[str, str]] = {}
     for kind, name, col in (("ReplicaSet", "replicaset_owner", "replicaset"),
                             ("ReplicationController", "rc_owner", "replicationcontroller"),
@@ -219,8 +224,7 @@ def pod_rows(containers: pd.DataFrame, pod_seconds: pd.Series, frames: dict[str,
                 "memory_request_byte_seconds"):
         pods[col] = pods[col].fillna(0.0)
     # The pod's node from kube_pod_info, else from cAdvisor's node label.
-    node = pd.concat([_drop_unattributed(frames["pod_node"], "kube_pod_info", cluster),
-                      _drop_unattributed(frames["seen"], "seen", cluster)], ignore_index=True)
+    node = pd.concat([frames["pod_node"], frames["seen"]], ignore_index=True)
     node = node[node["node"] != ""].drop_duplicates(pk, keep="first")[[*pk, "node"]]
     pods = pods.merge(node, on=pk, how="left").merge(owners, on=["namespace", "pod"], how="left")
     pods.insert(1, "source", SOURCE)
