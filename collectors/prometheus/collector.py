@@ -176,7 +176,8 @@ class Answers:
 
 
 def _gather(futures: list[tuple[Query, Future[Result]]]) -> Answers:
-    """Answers of one cluster by query name (chunks concatenated); the first error is raised."""
+    """Answers of one cluster by query name (chunks concatenated), the label queries as label sets
+    only; the first error is raised."""
     parts: dict[str, list[pd.DataFrame]] = {}
     labels: dict[str, dict[str, str]] = {}
     pod_labels: dict[tuple[str, str], dict[str, str]] = {}
@@ -189,7 +190,8 @@ def _gather(futures: list[tuple[Query, Future[Result]]]) -> Answers:
             # Chunks in time order: a pod relabelled in place ends with its latest labels.
             for key, lab in fr.pod_label_sets(result).items():
                 pod_labels.setdefault(key, {}).update(lab)
-        parts.setdefault(query.name, []).append(fr.to_frame(query, result))
+        else:
+            parts.setdefault(query.name, []).append(fr.to_frame(query, result))
     return Answers({name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}, labels,
                    pod_labels)
 
