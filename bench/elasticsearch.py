@@ -20,7 +20,8 @@ from typing import Any
 from elasticsearch import Elasticsearch, helpers
 
 from collectors.base import Batch
-from collectors.elasticsearch import ElasticsearchSourceConfig, make_collector
+from collectors.elasticsearch.collector import make_collector
+from collectors.elasticsearch.config import ElasticsearchSourceConfig
 from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.ndjson import NDJSON_TABLES, bulk_actions, index_template, iter_documents
 from common.windows import Window

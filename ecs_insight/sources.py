@@ -64,7 +64,7 @@ def _elasticsearch(settings: Settings) -> Collector | None:
     cfg = settings.sources.elasticsearch
     if cfg is None:
         return None
-    from collectors.elasticsearch import make_collector
+    from collectors.elasticsearch.collector import make_collector
 
     return make_collector(cfg)
 

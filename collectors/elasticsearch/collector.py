@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pandas as pd
+from elasticsearch import Elasticsearch
 
 from collectors.base import Batch, ScopeFailure
-from collectors.elasticsearch.client import Searcher, SearchRefused
+from collectors.elasticsearch.client import Searcher, SearchRefused, build_client
 from collectors.elasticsearch.config import ClusterIndices, ElasticsearchSourceConfig, Fields
 from collectors.elasticsearch.sli import parse_sli, sli_body
 from collectors.elasticsearch.volume import (
@@ -154,3 +155,8 @@ class ElasticsearchCollector:
         frame = pd.DataFrame(records, columns=SLI_COLUMNS)
         frame["bucket_start"] = frame["bucket_start"].astype("datetime64[ns]")
         return frame.sort_values(["bucket_start", "namespace", "service", "sli"], ignore_index=True)
+
+
+def make_collector(config: ElasticsearchSourceConfig, client: Elasticsearch | None = None) -> ElasticsearchCollector:
+    """The collector of ``config``, on ``client`` or on a client built from the settings."""
+    return ElasticsearchCollector(config, Searcher(client if client is not None else build_client(config), config))

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from collectors.elasticsearch import ClusterIndices, ElasticsearchSourceConfig, FieldMapping
+from collectors.elasticsearch.config import ClusterIndices, ElasticsearchSourceConfig, FieldMapping
 from collectors.synthetic.access_logs import AccessLogStats, write_access_ndjson
 from collectors.synthetic.ndjson import index_template
 from common.windows import Window

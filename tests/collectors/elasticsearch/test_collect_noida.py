@@ -14,8 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from collectors.base import Batch, ScopeFailure
-from collectors.elasticsearch import SliQuery, make_collector
 from collectors.elasticsearch.client import SearchRefused
+from collectors.elasticsearch.collector import make_collector
+from collectors.elasticsearch.config import SliQuery
 from common.errors import ConfigError
 from common.windows import Window
 from ecs_insight import jobs

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from collectors.elasticsearch import ElasticsearchSourceConfig, FieldMapping, SliQuery, build_client
-from collectors.elasticsearch.config import ECS, OPENSHIFT
+from collectors.elasticsearch.client import build_client
+from collectors.elasticsearch.config import ECS, OPENSHIFT, ElasticsearchSourceConfig, FieldMapping, SliQuery
 from collectors.elasticsearch.sli import good_filter, sli_body
 from common.errors import ConfigError
 from common.windows import Window

@@ -19,8 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from collectors.base import Batch, ScopeFailure
-from collectors.elasticsearch import make_collector
 from collectors.elasticsearch.client import PartialResults, shard_failure
+from collectors.elasticsearch.collector import make_collector
 from collectors.elasticsearch.config import OPENSHIFT
 from collectors.elasticsearch.sli import parse_sli
 from collectors.elasticsearch.volume import parse_composite, parse_terms

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from collectors.base import Batch, ScopeFailure
-from collectors.elasticsearch import make_collector
+from collectors.elasticsearch.collector import make_collector
 from common.errors import PermanentError
 from testbed.certificates import Certificates, make_certificates
 from testbed.proxies import TlsProxy
