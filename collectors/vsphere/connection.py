@@ -144,4 +144,5 @@ def as_insight_error(exc: BaseException, vcenter: str) -> InsightError:
         return TransientError(f"vCenter unreachable: {type(exc).__name__}: {exc}", vcenter=vcenter)
     if isinstance(exc, vmodl.MethodFault):
         return TransientError(f"vCenter fault: {type(exc).__name__}: {exc.msg or exc}", vcenter=vcenter)
-    return TransientError(f"vCenter call failed: {type(exc).__name__}: {exc}", vcenter=vcenter)
+    # Anything else is not the vCenter's or the network's doing (a defect, bad data): retrying repeats it.
+    return PermanentError(f"collecting the vCenter failed: {type(exc).__name__}: {exc}", vcenter=vcenter)

@@ -196,3 +196,13 @@ def test_a_hung_vcenter_times_out_and_the_next_one_is_collected(vcsim: VcsimServ
     assert failure.error.transient and "unreachable" in str(failure.error)
     assert {b.scope for b in out[1:]} == {"vc-a"}
     assert elapsed < 15
+
+
+def test_a_defect_is_permanent_and_the_network_transient() -> None:
+    """Only what the network or the vCenter may clear on its own is worth retrying."""
+    from collectors.vsphere.connection import as_insight_error
+    from common.errors import TransientError
+
+    defect = as_insight_error(KeyError("cpu.ready.summation"), "vc1")
+    assert isinstance(defect, PermanentError) and "KeyError" in str(defect) and "vc1" in str(defect)
+    assert isinstance(as_insight_error(ConnectionResetError("reset"), "vc1"), TransientError)
