@@ -59,6 +59,10 @@ class Window:
     def hours(self) -> int:
         return int(self.duration / HOUR)
 
+    def whole_hours(self) -> bool:
+        """True when both bounds fall on UTC hour starts (what hourly collectors accept)."""
+        return floor_hour(self.start) == self.start and floor_hour(self.end) == self.end
+
     def split(self, step: timedelta) -> Iterator[Window]:
         """Consecutive pieces of at most ``step`` that exactly cover the window."""
         if step <= timedelta(0):

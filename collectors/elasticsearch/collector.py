@@ -29,7 +29,7 @@ from collectors.elasticsearch.volume import (
     terms_body,
 )
 from common.errors import ConfigError, DataError, InsightError
-from common.windows import Window, floor_hour
+from common.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class ElasticsearchCollector:
         self.paging = config.paging
 
     def collect(self, window: Window) -> Iterator[Batch | ScopeFailure]:
-        if floor_hour(window.start) != window.start or floor_hour(window.end) != window.end:
+        if not window.whole_hours():
             raise ConfigError(f"the Elasticsearch source collects whole hours only, got [{window.start}, "
                               f"{window.end})", source=SOURCE)
         for cluster in self.config.clusters:

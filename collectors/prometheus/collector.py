@@ -23,7 +23,7 @@ from collectors.prometheus.client import PrometheusClient, QueryRunner, QuerySta
 from collectors.prometheus.config import Endpoint, PrometheusSourceConfig
 from collectors.prometheus.queries import GAUGE_RANGE_S, PER_POD, Query, all_queries, selector
 from common.errors import InsightError, PermanentError
-from common.windows import HOUR, Window, floor_hour
+from common.windows import HOUR, Window
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class PrometheusCollector:
         return list(window.split(timedelta(hours=hours)))
 
     def collect(self, window: Window) -> Iterator[Batch | ScopeFailure]:
-        if floor_hour(window.start) != window.start or window.duration % HOUR:
+        if not window.whole_hours():
             raise PermanentError("the Prometheus collector collects whole UTC hours", window=window)
         targets = self.targets(window)
         queries = all_queries(self.config.peak_cpu)

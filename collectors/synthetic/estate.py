@@ -20,7 +20,7 @@ from collectors.synthetic.profiles import EstateConfig, ProfileSpec, resolve
 from collectors.synthetic.structure import Structure
 from collectors.synthetic.truth import EstateTruth
 from common.errors import ConfigError
-from common.windows import HOUR, Window, floor_hour
+from common.windows import Window
 
 _NEEDS_PODS = frozenset({"pod_usage_hourly", "container_usage_hourly", "node_hourly", "vsphere_vm_hourly",
                          "vsphere_host_hourly"})
@@ -72,7 +72,7 @@ class SyntheticEstate:
         unknown = wanted - set(FACTS)
         if unknown:
             raise ConfigError("unknown fact tables", tables=",".join(sorted(unknown)))
-        if floor_hour(window.start) != window.start or window.duration % HOUR:
+        if not window.whole_hours():
             raise ConfigError("the synthetic estate collects whole hours only", window=window)
         h0, h1 = self.spec.hour_range(window)
         st = self.structure
