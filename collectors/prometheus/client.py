@@ -73,6 +73,11 @@ def classify(exc: Exception, query: str, url: str) -> TransientError | Permanent
         detail = str(exc)[:300]
         if status in _TRANSIENT_STATUS:
             return TransientError(f"server error {status}: {detail}", server=url, query=short)
+        if status == 400 and "errorType" not in str(exc):
+            # Prometheus refuses a query with a JSON error body; a bare "400 Bad Request" comes from
+            # the HTTP layer (a request garbled on its way; seen intermittently even on loopback), and
+            # the same query asked again succeeds.
+            return TransientError(f"request rejected by the HTTP layer: {detail}", server=url, query=short)
         if status in (401, 403):
             return PermanentError(f"access refused ({status}): check the bearer token", server=url)
         return PermanentError(f"query refused ({status or 'unknown status'}): {detail}", server=url, query=short)

@@ -306,3 +306,17 @@ def test_a_gap_and_a_server_restart_mid_collection(outage: tuple[Restartable, Wi
         numeric_only=True)
     assert days.loc[a, "hours_collected"] == 5 and days.loc[a, "hours_with_data"] == 4
     assert days.loc[b, "hours_with_data"] == 5
+
+
+def test_a_bare_bad_request_is_retried_and_a_refused_query_is_not() -> None:
+    """The two kinds of 400 as prometheus-api-client reports them (the JSON one is what the real server
+    sends for a bad query, checked against it above; the bare one comes from the HTTP layer)."""
+    from prometheus_api_client import PrometheusApiClientException
+
+    from collectors.prometheus.client import classify
+
+    bare = classify(PrometheusApiClientException("HTTP Status Code 400 (b'400 Bad Request')"), "up", "http://x")
+    refused = classify(PrometheusApiClientException(
+        'HTTP Status Code 400 (b\'{"status":"error","errorType":"bad_data","error":"parse error"}\')'), "up", "http://x")
+    assert bare.transient and "HTTP layer" in str(bare)
+    assert not refused.transient and "query refused (400)" in str(refused)
