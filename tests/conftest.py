@@ -15,6 +15,7 @@ Every test that uses the PostgreSQL server carries the ``postgres`` marker, so
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -84,6 +85,17 @@ def warehouse_engine(warehouse_url: str) -> Iterator[sa.Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Puts the root logger back after each test: a CLI run in-process points it at the test's
+    captured stderr, which is closed once the test ends, and later log records would fail there."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -19,6 +19,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from collectors.elasticsearch.config import ElasticsearchSourceConfig
 from common.errors import ConfigError, DataError, PermanentError, TransientError
+from common.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -92,26 +93,17 @@ class Searcher:
     def __init__(self, client: Elasticsearch, config: ElasticsearchSourceConfig,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.client = client.options(request_timeout=config.request_timeout_seconds)
-        self.retries = config.retries
-        self.backoff = config.backoff_seconds
+        self.policy = RetryPolicy(config.retries, config.backoff_seconds, sleep)
         self.server_timeout = f"{max(1, int(config.request_timeout_seconds))}s"
-        self.sleep = sleep
         self.requests = 0
 
     def search(self, index: str, body: Mapping[str, Any], *, what: str, cluster: str) -> Mapping[str, Any]:
         """The response of one search; TransientError after the retries, PermanentError at once."""
-        last: TransientError | None = None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                return self._once(index, body, what=what, cluster=cluster)
-            except TransientError as exc:
-                last = exc
-                log.warning("%s for %s (attempt %d of %d): %s", what, cluster, attempt + 1, self.retries + 1, exc)
-        assert last is not None
-        attempts = self.retries + 1
-        raise type(last)(f"{last.message} (gave up after {attempts} attempt{'s' * (attempts > 1)})", **last.context)
+        def retrying(error: TransientError, retry: int, delay: float) -> None:
+            log.warning("%s for %s, retry %d of %d in %.1fs: %s", what, cluster, retry, self.policy.retries,
+                        delay, error)
+
+        return self.policy.run(lambda: self._once(index, body, what=what, cluster=cluster), retrying)
 
     def _once(self, index: str, body: Mapping[str, Any], *, what: str, cluster: str) -> Mapping[str, Any]:
         context = {"cluster": cluster, "index": index}

@@ -8,7 +8,6 @@ at a real server and production at a cluster's Prometheus or a Thanos Querier.
 from __future__ import annotations
 
 import logging
-import random
 import re
 import threading
 import time
@@ -24,12 +23,17 @@ from requests.adapters import Retry
 
 from collectors.prometheus.config import Endpoint
 from common.errors import PermanentError, TransientError
+from common.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
 Result = list[dict[str, Any]]
 _STATUS = re.compile(r"HTTP Status Code (\d{3})")
 _TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
+_ERROR_TYPE = re.compile(r'"errorType"\s*:\s*"(\w+)"')
+_TRANSIENT_ERROR_TYPES = {"timeout", "canceled", "unavailable", "internal"}
+_STORAGE_FAILURE = re.compile(r"block is closing|open querier|open (index|chunk) reader|context canceled"
+                              r"|db closed|shutting down", re.IGNORECASE)
 
 
 class PrometheusClient(Protocol):
@@ -73,6 +77,8 @@ def classify(exc: Exception, query: str, url: str) -> TransientError | Permanent
         detail = str(exc)[:300]
         if status in _TRANSIENT_STATUS:
             return TransientError(f"server error {status}: {detail}", server=url, query=short)
+        if _server_side_failure(str(exc)):
+            return TransientError(f"query failed on the server ({status}): {detail}", server=url, query=short)
         if status == 400 and "errorType" not in str(exc):
             # Prometheus refuses a query with a JSON error body; a bare "400 Bad Request" comes from
             # the HTTP layer (a request garbled on its way; seen intermittently even on loopback), and
@@ -84,6 +90,22 @@ def classify(exc: Exception, query: str, url: str) -> TransientError | Permanent
     if isinstance(exc, ValueError):  # a truncated or non-JSON body, e.g. from a proxy in between
         return TransientError(f"unreadable response: {exc}", server=url, query=short)
     return PermanentError(f"{type(exc).__name__}: {exc}", server=url, query=short)
+
+
+def _server_side_failure(text: str) -> bool:
+    """Whether Prometheus' error body says the query failed for the server's own state, not the query's.
+
+    A query cancelled under it (``canceled``, sent as 499) or one whose storage went away while it ran
+    (``execution``, 422, with a TSDB block closing or unreadable: seen while Prometheus shuts down or
+    compacts) succeeds when asked again. Other execution errors (many-to-many matching, too many
+    samples) come from the query and the data, and fail again the same way.
+    """
+    kind = _ERROR_TYPE.search(text)
+    if kind is None:
+        return False
+    if kind.group(1) in _TRANSIENT_ERROR_TYPES:
+        return True
+    return kind.group(1) == "execution" and _STORAGE_FAILURE.search(text) is not None
 
 
 def _reason(exc: Exception) -> str:
@@ -118,35 +140,30 @@ class QueryRunner:
                  backoff_seconds: float, stats: QueryStats | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.client, self.url = client, url
-        self.timeout_seconds, self.retries, self.backoff_seconds = timeout_seconds, retries, backoff_seconds
+        self.timeout_seconds = timeout_seconds
+        self.policy = RetryPolicy(retries, backoff_seconds, sleep)
         self.stats = stats if stats is not None else QueryStats()
-        self._sleep = sleep
 
     def _call(self, query: str, fn: Callable[[], Result]) -> Result:
-        attempt = 0
-        while True:
+        def attempt() -> Result:
             started = time.perf_counter()
             self.stats.add(queries=1)
             try:
-                result = fn()
-            except Exception as exc:  # every failure is classified below
-                error = classify(exc, query, self.url)
-                if not error.transient or attempt >= self.retries:
-                    if error.transient:
-                        error.context["attempts"] = attempt + 1
-                    raise error from exc
-                delay = self.backoff_seconds * 2 ** attempt * (0.75 + 0.5 * random.random())
-                log.warning("retrying in %.1fs (%d/%d): %s", delay, attempt + 1, self.retries, error)
-                self.stats.add(retries=1)
-                attempt += 1
-                self._sleep(delay)
-                continue
+                return fn()
+            except Exception as exc:  # every failure is classified
+                raise classify(exc, query, self.url) from exc
             finally:
                 self.stats.add(seconds=time.perf_counter() - started)
-            if not isinstance(result, list):
-                raise PermanentError(f"expected a vector or matrix, got {type(result).__name__}",
-                                     server=self.url, query=query[:160])
-            return result
+
+        def retrying(error: TransientError, retry: int, delay: float) -> None:
+            log.warning("retrying in %.1fs (%d/%d): %s", delay, retry, self.policy.retries, error)
+            self.stats.add(retries=1)
+
+        result = self.policy.run(attempt, retrying)
+        if not isinstance(result, list):
+            raise PermanentError(f"expected a vector or matrix, got {type(result).__name__}",
+                                 server=self.url, query=query[:160])
+        return result
 
     def instant(self, query: str, at: datetime) -> Result:
         params = {"time": _unix(at), "timeout": self._server_timeout()}

@@ -320,3 +320,26 @@ def test_a_bare_bad_request_is_retried_and_a_refused_query_is_not() -> None:
         'HTTP Status Code 400 (b\'{"status":"error","errorType":"bad_data","error":"parse error"}\')'), "up", "http://x")
     assert bare.transient and "HTTP layer" in str(bare)
     assert not refused.transient and "query refused (400)" in str(refused)
+
+
+def test_a_query_that_failed_on_the_servers_state_is_retried_and_one_that_failed_on_its_data_is_not() -> None:
+    """Error bodies as the real server sends them: the 422 "block is closing" is copied from a
+    Prometheus answering while it shut down under the restart test above."""
+    from prometheus_api_client import PrometheusApiClientException
+
+    from collectors.prometheus.client import classify
+
+    def body(status: int, kind: str, error: str) -> PrometheusApiClientException:
+        return PrometheusApiClientException(
+            f'HTTP Status Code {status} (b\'{{"status":"error","errorType":"{kind}","error":"{error}"}}\')')
+
+    closing = classify(body(422, "execution", "open querier for block 01M8EE8HWA9ZFTZH15EFNMKNK8: "
+                                              "open index reader: block is closing"), "up", "http://x")
+    cancelled = classify(body(499, "canceled", "query was canceled in query execution"), "up", "http://x")
+    many = classify(body(422, "execution", "found duplicate series for the match group"), "up", "http://x")
+    too_big = classify(body(422, "execution", "query processing would load too many samples into memory"),
+                       "up", "http://x")
+    assert closing.transient and "failed on the server (422)" in str(closing)
+    assert cancelled.transient
+    assert not many.transient and "query refused (422)" in str(many)
+    assert not too_big.transient
