@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from common.errors import InsightError
 from common.windows import Window, floor_hour
 from ecs_insight import chargeback_cli, collect_cli, import_cli, jobs, vsphere_cli
-from ecs_insight.cli_common import ConfigOption, OutputFormat, console, emit, fail, load_or_exit
+from ecs_insight.cli_common import ConfigOption, OutputFormat, console, emit, fail, load_or_exit, warehouse_for_reading
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, iter_settings
 from ecs_insight.sources import build_collector
@@ -78,7 +78,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
     host = host or settings.server.host
     port = port or settings.server.port
-    engine = jobs.open_warehouse(settings, migrate=False)
+    engine = warehouse_for_reading(settings)
     dash_app = create_app(engine, settings.dashboard)
     from ecs_insight.health import add_metrics_route
 
@@ -152,7 +152,7 @@ def list_runs(
     from warehouse.runs import recent_runs
 
     settings = load_or_exit(config)
-    emit(recent_runs(jobs.open_warehouse(settings), limit), fmt, "collection runs")
+    emit(recent_runs(warehouse_for_reading(settings), limit), fmt, "collection runs")
 
 
 @chargeback_app.command("summary")
@@ -163,7 +163,7 @@ def chargeback_summary(
 ) -> None:
     """Cost per sector for a month (flat-rate model)."""
     settings = load_or_exit(config)
-    engine = jobs.open_warehouse(settings)
+    engine = warehouse_for_reading(settings)
     frame = cost_by_sector_month(engine, first_month=month, last_month=month)
     if frame.empty:
         known = ", ".join(chargeback_months(engine)) or "none"

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from common.errors import InsightError
 from common.windows import Window
+from ecs_insight.jobs import open_warehouse
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, load_settings
 
@@ -43,6 +45,15 @@ def load_or_exit(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
     configure_logging(settings.logging.level, settings.logging.json_format)
     return settings
+
+
+def warehouse_for_reading(settings: Settings) -> sa.Engine:
+    """The warehouse for a command that only reads: never migrated by it; a schema that is not this
+    version's exits 1 saying what to run."""
+    try:
+        return open_warehouse(settings, migrate=False)
+    except InsightError as exc:
+        raise fail(exc) from None
 
 
 def window_or_exit(start: datetime, end: datetime) -> Window:

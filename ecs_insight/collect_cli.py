@@ -16,7 +16,7 @@ from rich.console import Console
 from common.errors import InsightError
 from common.windows import floor_hour
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit, window_or_exit
+from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit, warehouse_for_reading, window_or_exit
 from ecs_insight.incremental import collect_incremental
 from ecs_insight.settings import Settings
 from ecs_insight.sources import build_collector, configured_sources
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         stop = floor_hour(end) if end else last_complete_hour(now, settings.schedule)
         begin = floor_hour(start) if start else (stop - timedelta(days=7)).replace(hour=0)
         window = window_or_exit(begin, stop)
-        engine = jobs.open_warehouse(settings)
+        engine = warehouse_for_reading(settings)
         frame = runs.completeness(engine, source, window, list(FACT_TABLES.values()))
         emit(frame, fmt, f"{source} completeness")
 

@@ -23,7 +23,7 @@ from ecs_insight.sources import SyntheticSource
 from warehouse import load, runs
 from warehouse.dimensions import read_dimension
 from warehouse.engine import create_warehouse_engine
-from warehouse.migrate import upgrade
+from warehouse.migrate import require_current, upgrade
 from warehouse.schema import DIMENSION_TABLES
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,17 @@ class LoadReport:
 
 
 def open_warehouse(settings: Settings, *, migrate: bool = True, read_only: bool = False) -> sa.Engine:
+    """An engine on the configured warehouse: migrated to head first when ``migrate`` (commands that
+    write), else checked to be at head (commands that only read; they never change the schema)."""
     engine = create_warehouse_engine(settings.warehouse.engine_url(), read_only=read_only)
-    if migrate and not read_only:
-        upgrade(engine)
+    try:
+        if migrate and not read_only:
+            upgrade(engine)
+        else:
+            require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from common.windows import Window, floor_hour
-from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit, window_or_exit
+from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit, warehouse_for_reading, window_or_exit
 
 # Columns of ``vsphere hosts`` as a table, and their headings. CPU ready % is the host's ready time
 # per vCPU of the VMs it ran in the hour (warehouse.vsphere._ready_percent).
@@ -44,7 +43,7 @@ def register(app: typer.Typer) -> None:
         from warehouse.vsphere import node_vm_hourly
 
         settings, window = load_or_exit(config), _window(start, end)
-        frame = node_vm_hourly(jobs.open_warehouse(settings), window, source)
+        frame = node_vm_hourly(warehouse_for_reading(settings), window, source)
         emit(frame, fmt, "OpenShift nodes on vSphere")
 
     @group.command("hosts")
@@ -54,7 +53,7 @@ def register(app: typer.Typer) -> None:
         from warehouse.vsphere import host_contention_hourly
 
         settings, window = load_or_exit(config), _window(start, end)
-        frame = host_contention_hourly(jobs.open_warehouse(settings), window, source)
+        frame = host_contention_hourly(warehouse_for_reading(settings), window, source)
         if fmt is OutputFormat.table:  # the figures that fit a terminal; json/csv carry every column
             frame = frame[list(HOST_TABLE)].rename(columns=HOST_TABLE)
         emit(frame, fmt, "vSphere host contention")
@@ -64,5 +63,5 @@ def register(app: typer.Typer) -> None:
         """Which ECS clusters and sectors run on each vSphere cluster, and whether that is where they belong."""
         from warehouse.vsphere import vsphere_cluster_tenancy
 
-        frame = vsphere_cluster_tenancy(jobs.open_warehouse(load_or_exit(config)))
+        frame = vsphere_cluster_tenancy(warehouse_for_reading(load_or_exit(config)))
         emit(frame, fmt, "ECS clusters on vSphere clusters")

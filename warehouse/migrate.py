@@ -24,6 +24,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from common.errors import PermanentError
 from warehouse import alembic_duckdb
 
 # No resolve(): a module's __file__ is already absolute, and import time stays free of file-system calls.
@@ -62,6 +63,29 @@ def current_revision(engine: sa.Engine) -> str | None:
     alembic_duckdb.register()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current(engine: sa.Engine) -> None:
+    """Raise a PermanentError unless the schema is at this version's head revision.
+
+    Commands that only read use this instead of :func:`upgrade`: they must work with a database
+    role that may not change the schema, and never alter a warehouse as a side effect of a report.
+    """
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
+        problem = "has no warehouse schema"
+    elif current in _known_revisions():
+        problem = f"is at schema revision {current}, older than this version's {head}"
+    else:
+        raise PermanentError(f"the warehouse is at schema revision {current}, which this version does not know "
+                             f"(its newest is {head}): it was migrated by a newer ECS Insight; upgrade this one")
+    raise PermanentError(f"the warehouse {problem}: run `ecs-insight migrate` (or any collection) first")
+
+
+def _known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def head_revision() -> str:
