@@ -217,7 +217,7 @@ def test_unreachable_refused_and_timed_out_servers_fail_only_their_cluster(
         clusters = [ClusterEndpoint(cluster_id="silent-01", url=f"http://127.0.0.1:{silent_port}"),
                     ClusterEndpoint(cluster_id="busy-01", url=f"http://127.0.0.1:{busy_port}"), ok]
         flaky = PrometheusCollector(PrometheusSourceConfig(clusters=clusters, scrape_interval_seconds=60, retries=1,
-                                                           backoff_seconds=0.01, query_timeout_seconds=0.3))
+                                                           backoff_seconds=0.01, query_timeout_seconds=1.0))
         out = list(flaky.collect(Window(EDGE_HOUR, EDGE_HOUR + timedelta(hours=1))))
     failed = {f.scope: f.error for f in out if isinstance(f, ScopeFailure)}
     assert set(failed) == {"silent-01", "busy-01"} and all(e.transient for e in failed.values())
