@@ -5,8 +5,12 @@ that fails part-way (gone, refusing the login, timing out) yields a ``ScopeFailu
 partial; the other vCenters go on.
 
 The inventory (vsphere_host, vsphere_vm, datastore rows) is sent with every window, so it follows
-the estate. A VM's ``host`` in its hourly rows is where the VM ran when the window was collected: a
-window collected hours later attributes a VM moved by vMotion in between to its new host.
+the estate; a VM's dimension row carries its current host. A VM's ``host`` in its hourly rows is the
+host it spent the largest part of that hour on: the vCenter's completed-migration events (vMotion,
+DRS, cold migration) from the window's start to the collection time are replayed back from the
+current inventory (``events``, ``placement``), so a window collected hours or days later (a
+backfill, a re-collection after an outage) still puts each hour on the right host. A vCenter whose
+events cannot be read fails like any other call: nothing of it is loaded for the window.
 Powered-off VMs and templates are in the inventory but have no samples, hence no hourly rows.
 
 A host's contention figures (CPU demand and ready, ballooned and swapped memory) come from its own
@@ -20,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -30,9 +34,11 @@ from collectors.base import Batch, ScopeFailure
 from collectors.vsphere import perf
 from collectors.vsphere.config import VCenterConfig, VSphereConfig
 from collectors.vsphere.connection import Connect, as_insight_error, connect
+from collectors.vsphere.events import read_migrations
 from collectors.vsphere.inventory import Inventory, read_inventory
+from collectors.vsphere.placement import Migration, Placement, place
 from common.errors import InsightError
-from common.windows import Window
+from common.windows import Window, floor_hour
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +69,9 @@ class VCenterStats:
     samples: int = 0
     seconds: float = 0.0
     inventory_seconds: float = 0.0
+    event_seconds: float = 0.0  # reading the migration events
     query_seconds: float = 0.0  # QueryPerf calls, sent and parsed
+    migrations: int = 0  # completed VM moves between the window's start and the collection time
     interval: int = 0
 
 
@@ -115,6 +123,9 @@ class VSphereCollector:
                 requests, self.config.max_query_metrics)
             stats.inventory_seconds = time.perf_counter() - phase
             phase = time.perf_counter()
+            migrations = self._migrations(session.content, vc.name, window, now)
+            stats.event_seconds = time.perf_counter() - phase
+            phase = time.perf_counter()
             samples = perf.query(session.content.perfManager, calls, window, interval, inventory.counters)
             stats.query_seconds = time.perf_counter() - phase
         except Exception as exc:
@@ -125,14 +136,20 @@ class VSphereCollector:
             stats.query_metrics = list(session.calls.query_metrics)
             session.close()
         stats.query_calls, stats.entities, stats.samples = len(calls), len(entities), len(samples)
-        stats.interval = interval
+        stats.interval, stats.migrations = interval, len(migrations)
         hourly = perf.hourly(samples, window)
         rows = entity_rows(inventory, vc.name)
         dims = dimensions(rows)
-        facts = fact_frames(rows, hourly, vc.name, window, now)
+        facts = fact_frames(rows, hourly, vc.name, window, now, placement_of(rows, migrations, window))
         stats.seconds = time.perf_counter() - started
         return ([Batch(name, SOURCE, vc.name, window, frame) for name, frame in dims.items()]
                 + [Batch(name, SOURCE, vc.name, window, frame) for name, frame in facts.items()])
+
+    def _migrations(self, content: Any, vcenter: str, window: Window, now: datetime) -> list[Migration]:
+        """Moves from the window's start to ``now``: later hours' moves place the earlier hours too."""
+        if now < window.start:  # a window not begun yet: nothing to replay
+            return []
+        return read_migrations(content, window.start, now, self.config.event_page_size, vcenter)
 
 
 def perf_entities(inventory: Inventory) -> list[tuple[Any, str]]:
@@ -169,7 +186,8 @@ def _vm_rows(inventory: Inventory, vcenter: str) -> pd.DataFrame:
     for v in inventory.of("VirtualMachine"):
         if v.get("config.template") or not v.get("config.uuid"):
             continue
-        host = hosts.get(getattr(v.get("runtime.host"), "_moId", None))
+        host_moid = getattr(v.get("runtime.host"), "_moId", None)
+        host = hosts.get(host_moid)
         memory_mb = v.get("config.hardware.memoryMB")
         rows.append({
             "vcenter": vcenter, "vm_uuid": str(v["config.uuid"]).lower(), "vm_name": v["name"],
@@ -178,9 +196,10 @@ def _vm_rows(inventory: Inventory, vcenter: str) -> pd.DataFrame:
             "num_cpu": v.get("config.hardware.numCPU"),
             "memory_bytes": int(memory_mb) * MIB if memory_mb is not None else None,
             "cluster_id": None, "node": None, "_moid": v["_ref"]._moId,
+            "_host_moid": host_moid if host else None,
         })
     return pd.DataFrame(rows, columns=["vcenter", "vm_uuid", "vm_name", "host", "vsphere_cluster", "num_cpu",
-                                       "memory_bytes", "cluster_id", "node", "_moid"])
+                                       "memory_bytes", "cluster_id", "node", "_moid", "_host_moid"])
 
 
 def _datastore_rows(inventory: Inventory, vcenter: str) -> pd.DataFrame:
@@ -194,8 +213,9 @@ def _datastore_rows(inventory: Inventory, vcenter: str) -> pd.DataFrame:
 
 
 def entity_rows(inventory: Inventory, vcenter: str) -> dict[str, pd.DataFrame]:
-    """vsphere_host, vsphere_vm and datastore rows with each entity's managed-object id (``_moid``),
-    read from the inventory once for both the dimension rows and the joins of the hourly facts."""
+    """vsphere_host, vsphere_vm and datastore rows with each entity's managed-object id (``_moid``,
+    and a VM's current host's in ``_host_moid``), read from the inventory once for both the
+    dimension rows and the joins of the hourly facts."""
     return {"vsphere_host": _host_rows(inventory, vcenter), "vsphere_vm": _vm_rows(inventory, vcenter),
             "datastore": _datastore_rows(inventory, vcenter)}
 
@@ -205,7 +225,7 @@ def dimensions(rows: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     (VMs' cluster_id/node are resolved at load)."""
     return {
         "vsphere_host": rows["vsphere_host"].drop(columns="_moid"),
-        "vsphere_vm": rows["vsphere_vm"].drop(columns="_moid"),
+        "vsphere_vm": rows["vsphere_vm"].drop(columns=["_moid", "_host_moid"]),
         "datastore": rows["datastore"].drop(columns=["_moid", "free_bytes"]),
     }
 
@@ -221,10 +241,38 @@ def _ensure(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def placement_of(rows: dict[str, pd.DataFrame], migrations: list[Migration], window: Window) -> Placement:
+    """Each VM's host (managed-object id) per hour of ``window`` from ``entity_rows`` and the moves."""
+    vms, hosts = rows["vsphere_vm"], rows["vsphere_host"]
+    current = dict(zip(vms["_moid"], vms["_host_moid"].where(vms["_host_moid"].notna(), None), strict=True))
+    hours, hour = [], floor_hour(window.start)
+    while hour < window.end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return place(current, migrations, hours, known_hosts=set(hosts["_moid"]))
+
+
+def place_vms(vms: pd.DataFrame, hosts: pd.DataFrame, placement: Placement) -> pd.DataFrame:
+    """VM-hour rows with ``host`` and ``vsphere_cluster`` of the host the VM was on in that hour
+    (rows of VMs that did not move keep their current host's)."""
+    if not placement.moved or vms.empty:
+        return vms
+    moved = pd.DataFrame(list(placement.rows()), columns=["_moid", "hour", "_placed"])
+    moved["hour"] = pd.to_datetime(moved["hour"]).astype(vms["hour"].dtype)
+    by_moid = hosts.set_index("_moid")
+    moved["_placed_host"] = moved["_placed"].map(by_moid["host"])
+    moved["_placed_cluster"] = moved["_placed"].map(by_moid["vsphere_cluster"])
+    out = vms.merge(moved.drop(columns="_placed"), on=["_moid", "hour"], how="left")
+    is_moved = out["_moid"].isin(placement.moved.keys())
+    out["host"] = out["host"].astype(object).where(~is_moved, out["_placed_host"])
+    out["vsphere_cluster"] = out["vsphere_cluster"].astype(object).where(~is_moved, out["_placed_cluster"])
+    return out.drop(columns=["_placed_host", "_placed_cluster"])
+
+
 def fact_frames(rows: dict[str, pd.DataFrame], hourly: pd.DataFrame, vcenter: str, window: Window,
-                now: datetime) -> dict[str, pd.DataFrame]:
+                now: datetime, placement: Placement | None = None) -> dict[str, pd.DataFrame]:
     """The three hourly fact frames of one vCenter (entities from ``entity_rows``), in warehouse
-    columns and units."""
+    columns and units; VM rows on the hosts ``placement`` gives (default: the current ones)."""
     hourly = _ensure(hourly.copy(), ("entity", "hour", "cpu_usage_mhz", "cpu_usage_percent", "cpu_demand_mhz",
                                      "cpu_ready_ms", "memory_consumed_bytes", "memory_active_bytes",
                                      "memory_ballooned_bytes", "memory_swapped_bytes", "capacity_bytes",
@@ -235,6 +283,8 @@ def fact_frames(rows: dict[str, pd.DataFrame], hourly: pd.DataFrame, vcenter: st
     hosts["memory_capacity_bytes"] = hosts["memory_bytes"].astype("float64")
     vms = _join(hourly.drop(columns=["cpu_usage_percent"]), rows["vsphere_vm"])
     vms["source"] = SOURCE
+    if placement is not None:
+        vms = place_vms(vms, rows["vsphere_host"], placement)
     hosts = fill_from_vms(hosts, vms)
     stores = _join(hourly[["entity", "hour", "capacity_bytes", "used_bytes"]],
                    rows["datastore"].drop(columns=["capacity_bytes", "free_bytes"]))
@@ -256,8 +306,8 @@ def fill_from_vms(hosts: pd.DataFrame, vms: pd.DataFrame) -> pd.DataFrame:
 
     A sum is used only when every VM row of that host and hour has the value: a sum over some of
     the VMs would understate the host. A host-hour without VM rows (no VM running, or none
-    sampled) keeps NULL: an unknown value is never made a zero. VMs count on the host they are on
-    at collection time (see the module notes on vMotion).
+    sampled) keeps NULL: an unknown value is never made a zero. A VM counts on its host of that
+    hour (``place_vms``): one moved by vMotion counts on the host it spent most of the hour on.
     """
     columns = list(HOST_FROM_VMS)
     missing = hosts[columns].isna().to_numpy().any()

@@ -70,6 +70,11 @@ class VSphereConfig(BaseModel):
         default=1000, ge=10, le=100_000,
         description="Objects per PropertyCollector page while reading the inventory.",
     )
+    event_page_size: int = Field(
+        default=1000, ge=1, le=1000,
+        description="Events per ReadNextEvents page while reading the VM migration events (vMotion, DRS, "
+                    "cold migration) that place each VM-hour on its host; vCenter returns at most 1000.",
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> VSphereConfig:

@@ -13,5 +13,6 @@ def test_collect_vsphere_benchmark_on_tiny_data() -> None:
     assert result["query_calls"] == -(-(50 * 7 + result["hosts"] * 8 + result["datastores"] * 2) // 256)
     assert result["max_metrics_per_call"] <= 256
     assert result["round_trips"] * 5 < result["baseline_round_trips"]
+    assert result["event_round_trips"] == 4 and result["event_seconds"] > 0  # an empty event collector
     assert result["samples"] > 0 and result["seconds"] > 0 and result["baseline_seconds"] > 0
     assert result["seconds_at_latency"] < result["baseline_seconds_at_latency"]

@@ -17,6 +17,7 @@ from collectors.base import Batch, ScopeFailure
 from collectors.vsphere.collector import VSphereCollector
 from collectors.vsphere.config import VCenterConfig
 from collectors.vsphere.connection import connect
+from collectors.vsphere.events import EVENT_CALLS
 from common.errors import PermanentError
 from common.windows import Window
 from testbed.vcsim import VcsimServer
@@ -96,8 +97,11 @@ def test_round_trips_are_few_and_independent_of_size(vcsim: VcsimServer, collect
     stats = collector.stats["vc-a"]
     metrics = vcsim.hosts * 8 + vcsim.vms * 7 + vcsim.datastores * 2
     assert stats.query_calls == -(-metrics // 256) == stats.by_method["QueryPerf"]
-    # content, view, properties, view destroyed, the QueryPerf calls (the logout is not counted).
-    assert stats.round_trips == 4 + stats.query_calls
+    # content, view, properties, view destroyed, the migration events (collector created, rewound,
+    # one empty page, destroyed), the QueryPerf calls (the logout is not counted).
+    assert [stats.by_method[m] for m in EVENT_CALLS] == [1, 1, 1, 1]
+    assert stats.round_trips == 4 + len(EVENT_CALLS) + stats.query_calls
+    assert stats.migrations == 0 and stats.event_seconds > 0
     assert stats.entities == vcsim.hosts + vcsim.vms + vcsim.datastores
     assert stats.interval == 300
     assert stats.samples > 0
