@@ -48,10 +48,11 @@ def load_or_exit(config: Path | None) -> Settings:
 
 
 def warehouse_for_reading(settings: Settings) -> sa.Engine:
-    """The warehouse for a command that only reads: never migrated by it; a schema that is not this
-    version's exits 1 saying what to run."""
+    """The warehouse for a command that only reads: opened read-only (a DuckDB file then admits other
+    readers, such as a running `serve`) and never migrated; a schema that is not this version's
+    exits 1 saying what to run."""
     try:
-        return open_warehouse(settings, migrate=False)
+        return open_warehouse(settings, migrate=False, read_only=True)
     except InsightError as exc:
         raise fail(exc) from None
 

@@ -16,7 +16,15 @@ from rich.console import Console
 from common.errors import InsightError
 from common.windows import floor_hour
 from ecs_insight import jobs
-from ecs_insight.cli_common import ConfigOption, OutputFormat, emit, load_or_exit, warehouse_for_reading, window_or_exit
+from ecs_insight.cli_common import (
+    ConfigOption,
+    OutputFormat,
+    emit,
+    fail,
+    load_or_exit,
+    warehouse_for_reading,
+    window_or_exit,
+)
 from ecs_insight.incremental import collect_incremental
 from ecs_insight.settings import Settings
 from ecs_insight.sources import build_collector, configured_sources
@@ -45,16 +53,24 @@ def run_incremental(source: str, settings: Settings, console: Console) -> int:
 
 
 def run_all(settings: Settings) -> None:
-    """Every configured source, incrementally; a failing source is logged and the others go on."""
-    engine = jobs.open_warehouse(settings)
-    for name, collector in configured_sources(settings).items():
-        try:
-            report = collect_incremental(engine, collector, settings.schedule, settings.load.slice_hours,
-                                         settings.mapping)
-            log.info("%s: %d rows in %d windows, %d failures", name, report.rows, len(report.windows),
-                     len(report.failures))
-        except InsightError as exc:
-            log.error("%s: %s", name, exc)
+    """Every configured source, incrementally; a failing source is logged and the others go on, and a
+    warehouse that cannot be opened (another process holds it) skips this run, not the schedule."""
+    try:
+        engine = jobs.open_warehouse(settings)
+    except InsightError as exc:
+        log.error("no collection this run: %s", exc)
+        return
+    try:
+        for name, collector in configured_sources(settings).items():
+            try:
+                report = collect_incremental(engine, collector, settings.schedule, settings.load.slice_hours,
+                                             settings.mapping)
+                log.info("%s: %d rows in %d windows, %d failures", name, report.rows, len(report.windows),
+                         len(report.failures))
+            except InsightError as exc:
+                log.error("%s: %s", name, exc)
+    finally:
+        engine.dispose()  # a DuckDB file is free for other processes between runs
 
 
 def register(app: typer.Typer) -> None:
@@ -97,8 +113,12 @@ def register(app: typer.Typer) -> None:
 
             from ecs_insight.health import registry_for
 
+            try:
+                engine = jobs.open_warehouse(settings)
+            except InsightError as exc:
+                raise fail(exc) from None
             start_http_server(settings.schedule.metrics_port, addr=settings.server.host,
-                              registry=registry_for(jobs.open_warehouse(settings)))
+                              registry=registry_for(engine))
             log.info("health metrics at http://%s:%d/metrics", settings.server.host, settings.schedule.metrics_port)
         if once:
             run_all(settings)

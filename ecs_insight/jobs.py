@@ -22,7 +22,7 @@ from ecs_insight.settings import Settings
 from ecs_insight.sources import SyntheticSource
 from warehouse import load, runs
 from warehouse.dimensions import read_dimension
-from warehouse.engine import create_warehouse_engine
+from warehouse.engine import create_warehouse_engine, unavailable_warehouse
 from warehouse.migrate import require_current, upgrade
 from warehouse.schema import DIMENSION_TABLES
 
@@ -42,16 +42,28 @@ class LoadReport:
 def open_warehouse(settings: Settings, *, migrate: bool = True, read_only: bool = False) -> sa.Engine:
     """An engine on the configured warehouse: migrated to head first when ``migrate`` (commands that
     write), else checked to be at head (commands that only read; they never change the schema)."""
-    engine = create_warehouse_engine(settings.warehouse.engine_url(), read_only=read_only)
+    url = settings.warehouse.engine_url()
+    engine = create_warehouse_engine(url, read_only=read_only)
     try:
         if migrate and not read_only:
             upgrade(engine)
         else:
             require_current(engine)
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        if read_only and _held_for_writing_here(exc):
+            # This process already writes the DuckDB file (a command run in-process after another):
+            # read through the same kind of connection; no other process can hold the file meanwhile.
+            return open_warehouse(settings, migrate=False)
+        raise unavailable_warehouse(exc, settings.warehouse.display_url()) from None
     except BaseException:
         engine.dispose()
         raise
     return engine
+
+
+def _held_for_writing_here(exc: sa.exc.DBAPIError) -> bool:
+    return "same database file with a different configuration" in str(exc.orig)
 
 
 FLUSH_ROWS = 2_000_000  # rows gathered before one loading transaction; bounds memory per step

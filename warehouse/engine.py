@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+from common.errors import InsightError, PermanentError, TransientError
 
 SUPPORTED_DIALECTS = ("duckdb", "postgresql")
 
@@ -34,6 +37,28 @@ def create_warehouse_engine(url: str, *, read_only: bool = False) -> sa.Engine:
                 connect_args["read_only"] = True
         return sa.create_engine(url, connect_args=connect_args)
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def unavailable_warehouse(exc: sa.exc.DBAPIError, where: str) -> InsightError:
+    """Our error for a warehouse that could not be opened: what stands in the way, in words.
+
+    A DuckDB file takes one writing process (or several reading ones) at a time, so a second
+    process meets the first one's lock: that is transient, the command works once the other ends.
+    """
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    lock = re.search(r"Could not set lock on file \"([^\"]+)\".*?\(PID (\d+)\)", text)
+    if lock:
+        return TransientError(
+            f"the warehouse file {lock.group(1)} is in use by another process (PID {lock.group(2)}): a DuckDB "
+            "warehouse is written by one process at a time, and read by several only while none writes; "
+            "wait for it or stop it (to serve and collect at once, use a PostgreSQL warehouse)")
+    if "in read-only mode: database does not exist" in text:
+        return PermanentError(f"the warehouse {where} does not exist: run `ecs-insight migrate` "
+                              "(or any collection) first")
+    first = text.strip().splitlines()[0] if text.strip() else type(exc.orig).__name__
+    if isinstance(exc, sa.exc.OperationalError):
+        return TransientError(f"cannot open the warehouse {where}: {first}")
+    return PermanentError(f"the warehouse {where} failed: {first}")
 
 
 @contextmanager
