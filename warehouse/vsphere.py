@@ -61,10 +61,11 @@ def node_vm_hourly(bind: sa.Engine | sa.Connection, window: Window, source: str 
     """Per OpenShift node and hour: its VM's CPU, memory and contention, and its host's load.
 
     Keys: hour, cluster_id, node (join pod_usage_hourly on them), with the cluster's owning sector,
-    the VM (vcenter, vm_uuid, host, vsphere_cluster, num_cpu) and, from the host's row of the same
-    hour, the host's CPU usage percent and contention: its demand, ready time (and ready percent
-    per vCPU of the VMs it ran, see ``_ready_percent``), ballooned and swapped memory. VMs that are
-    not nodes are left out.
+    the VM (vcenter, vm_uuid, host, vsphere_cluster, num_cpu; host and cluster those of the hour,
+    the cluster the VM's current one on rows stored before it was kept per hour) and, from the
+    host's row of the same hour, the host's CPU usage percent and contention: its demand, ready
+    time (and ready percent per vCPU of the VMs it ran, see ``_ready_percent``), ballooned and
+    swapped memory. VMs that are not nodes are left out.
     """
     f, v, h, c = vsphere_vm_hourly.c, vsphere_vm.c, vsphere_host_hourly.c, cluster.c
     host_hour = sa.and_(h.vcenter == f.vcenter, h.host == f.host, h.hour == f.hour, h.source == f.source)
@@ -73,7 +74,8 @@ def node_vm_hourly(bind: sa.Engine | sa.Connection, window: Window, source: str 
     query = (
         sa.select(
             f.hour, v.cluster_id, v.node, c.owner_sector_id.label("sector_id"), f.vcenter, f.vm_uuid, f.host,
-            v.vsphere_cluster, v.num_cpu, f.cpu_usage_mhz, f.cpu_demand_mhz, f.cpu_ready_ms,
+            sa.func.coalesce(f.vsphere_cluster, v.vsphere_cluster).label("vsphere_cluster"), v.num_cpu,
+            f.cpu_usage_mhz, f.cpu_demand_mhz, f.cpu_ready_ms,
             _ready_percent(f.cpu_ready_ms, v.num_cpu).label("cpu_ready_percent"),
             f.memory_consumed_bytes, f.memory_active_bytes, f.memory_ballooned_bytes, f.memory_swapped_bytes,
             h.cpu_usage_percent.label("host_cpu_usage_percent"),

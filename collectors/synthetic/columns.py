@@ -51,7 +51,8 @@ FACTS: dict[str, tuple[str, ...]] = {
         "cpu_demand_mhz", "cpu_ready_ms", "memory_ballooned_bytes", "memory_swapped_bytes"),
     "vsphere_vm_hourly": (
         "hour", "source", "vcenter", "vm_uuid", "host", "cpu_usage_mhz", "cpu_demand_mhz", "cpu_ready_ms",
-        "memory_consumed_bytes", "memory_active_bytes", "memory_ballooned_bytes", "memory_swapped_bytes"),
+        "memory_consumed_bytes", "memory_active_bytes", "memory_ballooned_bytes", "memory_swapped_bytes",
+        "vsphere_cluster"),
     "datastore_hourly": ("hour", "source", "vcenter", "datastore", "capacity_bytes", "free_bytes"),
     "sli_5m": ("bucket_start", "source", "cluster_id", "namespace", "service", "sli", "good_events",
                "total_events"),

@@ -74,6 +74,7 @@ def vm_frame(st: Structure, vc: VCenter, h0: int, h1: int, cores: np.ndarray, me
         "memory_active_bytes": active.reshape(-1),
         "memory_ballooned_bytes": np.zeros(n),
         "memory_swapped_bytes": np.zeros(n),
+        "vsphere_cluster": strings([v.vsphere_cluster for v in vms], idx),  # simulated VMs do not move
     })
     return out, {"usage": usage, "demand": demand, "ready": ready, "consumed": consumed, "active": active}
 

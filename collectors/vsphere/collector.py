@@ -6,10 +6,11 @@ partial; the other vCenters go on.
 
 The inventory (vsphere_host, vsphere_vm, datastore rows) is sent with every window, so it follows
 the estate; a VM's dimension row carries its current host. A VM's ``host`` in its hourly rows is the
-host it spent the largest part of that hour on: the vCenter's completed-migration events (vMotion,
-DRS, cold migration) from the window's start to the collection time are replayed back from the
-current inventory (``events``, ``placement``), so a window collected hours or days later (a
-backfill, a re-collection after an outage) still puts each hour on the right host. A vCenter whose
+host it spent the largest part of that hour on, and its ``vsphere_cluster`` that host's cluster: the
+vCenter's completed-migration events (vMotion, DRS, cold migration) from the window's start to the
+collection time are replayed back from the current inventory (``events``, ``placement``), so a
+window collected hours or days later (a backfill, a re-collection after an outage) still puts each
+hour on the right host. A vCenter whose
 events cannot be read fails like any other call: nothing of it is loaded for the window.
 Powered-off VMs and templates are in the inventory but have no samples, hence no hourly rows.
 
@@ -52,8 +53,9 @@ HOST_FACTS = ("hour", "source", "vcenter", "host", "vsphere_cluster", "cpu_capac
 # the sum of the host's VMs' values in that hour (host cpu.demand, cpu.ready, mem.vmmemctl and
 # mem.swapused are VM totals on ESXi, less the hypervisor's own small share).
 HOST_FROM_VMS = ("cpu_demand_mhz", "cpu_ready_ms", "memory_ballooned_bytes", "memory_swapped_bytes")
-VM_FACTS = ("hour", "source", "vcenter", "vm_uuid", "host", "cpu_usage_mhz", "cpu_demand_mhz", "cpu_ready_ms",
-            "memory_consumed_bytes", "memory_active_bytes", "memory_ballooned_bytes", "memory_swapped_bytes")
+VM_FACTS = ("hour", "source", "vcenter", "vm_uuid", "host", "vsphere_cluster", "cpu_usage_mhz", "cpu_demand_mhz",
+            "cpu_ready_ms", "memory_consumed_bytes", "memory_active_bytes", "memory_ballooned_bytes",
+            "memory_swapped_bytes")
 DATASTORE_FACTS = ("hour", "source", "vcenter", "datastore", "capacity_bytes", "free_bytes")
 
 

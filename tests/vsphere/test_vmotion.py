@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from pyVim.task import WaitForTask
 from pyVmomi import vim
 
@@ -29,8 +30,12 @@ from collectors.vsphere.events import EVENT_CALLS
 from collectors.vsphere.inventory import read_inventory
 from collectors.vsphere.perf import now_utc
 from common.windows import Window, floor_hour
+from ecs_insight import jobs
 from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import config_of, vcenter_of
+from warehouse.dimensions import read_dimension
+from warehouse.schema import vsphere_vm_hourly
+from warehouse.vsphere import host_contention_hourly
 
 CPU_READY = 12  # vcsim's counter id of cpu.ready.summation
 
@@ -41,7 +46,7 @@ def by_table(batches: list[Any]) -> dict[str, pd.DataFrame]:
 
 
 def migrate(server: VcsimServer) -> tuple[str, str, str]:
-    """Move a powered-on VM to the other host of its cluster and post the event; (uuid, from, to)."""
+    """Move a powered-on VM to a host of another cluster and post the event; (uuid, from, to)."""
     session = connect(vcenter_of(server), 30)
     try:
         content = session.content
@@ -49,8 +54,7 @@ def migrate(server: VcsimServer) -> tuple[str, str, str]:
         vm = next(v for v in inventory.of("VirtualMachine") if v.get("runtime.powerState") == "poweredOn")
         source = inventory.get(vm["runtime.host"])
         assert source is not None
-        target = next(h for h in inventory.of("HostSystem")
-                      if h["parent"] == source["parent"] and h["_ref"] != source["_ref"])
+        target = next(h for h in inventory.of("HostSystem") if h["parent"] != source["parent"])
         WaitForTask(vm["_ref"].RelocateVM_Task(spec=vim.vm.RelocateSpec(host=target["_ref"])))
         cluster = inventory.get(source["parent"])
         assert cluster is not None
@@ -70,7 +74,7 @@ def migrate(server: VcsimServer) -> tuple[str, str, str]:
 @pytest.fixture
 def moved(spare_vcsim: Callable[..., VcsimServer]) -> tuple[VcsimServer, Window, tuple[str, str, str]]:
     # No host ready-time series: each host-hour's ready time is the sum of its VMs' of that hour.
-    server = spare_vcsim(cluster_hosts=2, vms_per_pool=3, series={("HostSystem", CPU_READY): []})
+    server = spare_vcsim(clusters=2, cluster_hosts=1, vms_per_pool=3, series={("HostSystem", CPU_READY): []})
     end = floor_hour(now_utc())  # before the move, which happens now
     return server, Window(end - timedelta(hours=2), end), migrate(server)
 
@@ -81,9 +85,13 @@ def test_a_window_collected_after_a_vmotion_keeps_the_vm_on_its_source_host(move
     tables = by_table(list(collector.collect(window)))
     vm_rows = tables["vsphere_vm_hourly"]
     mine = vm_rows[vm_rows["vm_uuid"] == uuid]
+    clusters = tables["vsphere_host"].set_index("host")["vsphere_cluster"]
+    assert clusters[source] != clusters[target]  # a move across vSphere clusters
     assert len(mine) == 2 and (mine["host"] == source).all()  # the hours it ran there
+    assert (mine["vsphere_cluster"] == clusters[source]).all()
     dimension = tables["vsphere_vm"].set_index("vm_uuid")
     assert dimension.loc[uuid, "host"] == target  # where it runs now
+    assert dimension.loc[uuid, "vsphere_cluster"] == clusters[target]
     others = vm_rows[vm_rows["vm_uuid"] != uuid]
     assert (others["host"] == others["vm_uuid"].map(dimension["host"])).all()
 
@@ -99,6 +107,23 @@ def test_a_window_collected_after_a_vmotion_keeps_the_vm_on_its_source_host(move
     assert stats.migrations == 1 and stats.event_seconds > 0
     assert [stats.by_method[m] for m in EVENT_CALLS] == [1, 1, 2, 1]  # one page of events, then an empty one
     assert stats.round_trips == 4 + sum(stats.by_method[m] for m in EVENT_CALLS) + stats.query_calls
+
+
+def test_the_stored_hours_join_the_host_the_vm_ran_on(moved: Any, warehouse_engine: sa.Engine) -> None:
+    server, window, (uuid, source, target) = moved
+    collector = VSphereCollector(config_of(vcenter_of(server, name="vc-m")), clock=now_utc)
+    assert not jobs.collect_window(warehouse_engine, collector, window).failures
+    with warehouse_engine.connect() as conn:
+        stored = conn.execute(sa.select(vsphere_vm_hourly.c.host, vsphere_vm_hourly.c.vsphere_cluster)
+                              .where(vsphere_vm_hourly.c.vm_uuid == uuid)).all()
+    assert len(stored) == 2 and {host for host, _ in stored} == {source}
+    clusters = read_dimension(warehouse_engine, "vsphere_host").set_index("host")["vsphere_cluster"]
+    assert {cluster for _, cluster in stored} == {clusters[source]} != {clusters[target]}
+    on_hosts = host_contention_hourly(warehouse_engine, window).set_index(["host", "hour"])["vms"]
+    now_on = read_dimension(warehouse_engine, "vsphere_vm")["host"].value_counts()
+    # Each hour the source host ran the moved VM as well as those on it now; the target did not yet.
+    assert (on_hosts.loc[source] == now_on.get(source, 0) + 1).all()
+    assert (on_hosts.loc[target] == now_on[target] - 1).all()
 
 
 def test_a_move_after_the_collection_time_is_not_replayed(moved: Any) -> None:
