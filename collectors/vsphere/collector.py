@@ -8,10 +8,13 @@ The inventory (vsphere_host, vsphere_vm, datastore rows) is sent with every wind
 the estate; a VM's dimension row carries its current host. A VM's ``host`` in its hourly rows is the
 host it spent the largest part of that hour on, and its ``vsphere_cluster`` that host's cluster: the
 vCenter's completed-migration events (vMotion, DRS, cold migration) from the window's start to the
-collection time are replayed back from the current inventory (``events``, ``placement``), so a
-window collected hours or days later (a backfill, a re-collection after an outage) still puts each
-hour on the right host. A vCenter whose
-events cannot be read fails like any other call: nothing of it is loaded for the window.
+collection time are replayed (``events``, ``placement``; a VM without moves stays on its current
+host), so a window collected hours or days later (a backfill, a re-collection after an outage) still puts each
+hour on the right host. A vCenter whose events cannot be read fails like any other call (transient
+or permanent as ``as_insight_error`` says; a missing privilege is named): nothing of it is loaded
+for the window, rather than hours silently placed on the current hosts. Moves older than the
+vCenter's event retention (``event.maxAge``, 30 days by default) are purged there: in a window
+older than that, a VM is placed on the source of its oldest kept move, or its current host.
 Powered-off VMs and templates are in the inventory but have no samples, hence no hourly rows.
 
 A host's contention figures (CPU demand and ready, ballooned and swapped memory) come from its own
