@@ -68,7 +68,7 @@ def in_order(migrations: Iterable[Migration]) -> list[Migration]:
 
 def timeline(current: str | None, moves: Sequence[Migration]) -> list[tuple[datetime | None, str | None]]:
     """(since, host) segments of one VM, oldest first; the first segment's ``since`` is None
-    (open to the past). ``moves`` are this VM's, ordered and unique."""
+    (open to the past). ``moves`` are this VM's, in ``in_order``."""
     if not moves:
         return [(None, current)]
     segments: list[tuple[datetime | None, str | None]] = [(None, moves[0].source)]
