@@ -52,25 +52,31 @@ def run_incremental(source: str, settings: Settings, console: Console) -> int:
     return 1 if report.failures else 0
 
 
-def run_all(settings: Settings) -> None:
+def run_all(settings: Settings) -> bool:
     """Every configured source, incrementally; a failing source is logged and the others go on, and a
-    warehouse that cannot be opened (another process holds it) skips this run, not the schedule."""
+    warehouse that cannot be opened (another process holds it) skips this run, not the schedule.
+    Whether everything was collected (no source or scope failed)."""
     try:
         engine = jobs.open_warehouse(settings)
     except InsightError as exc:
         log.error("no collection this run: %s", exc)
-        return
+        return False
+    ok = True
     try:
         for name, collector in configured_sources(settings).items():
             try:
                 report = collect_incremental(engine, collector, settings.schedule, settings.load.slice_hours,
                                              settings.mapping)
-                log.info("%s: %d rows in %d windows, %d failures", name, report.rows, len(report.windows),
-                         len(report.failures))
             except InsightError as exc:
                 log.error("%s: %s", name, exc)
+                ok = False
+                continue
+            log.info("%s: %d rows in %d windows, %d failures", name, report.rows, len(report.windows),
+                     len(report.failures))
+            ok = ok and not report.failures
     finally:
         engine.dispose()  # a DuckDB file is free for other processes between runs
+    return ok
 
 
 def register(app: typer.Typer) -> None:
@@ -102,7 +108,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def schedule(
         config: ConfigOption = None,
-        once: Annotated[bool, typer.Option(help="Run every source once and exit.")] = False,
+        once: Annotated[bool, typer.Option(help="Run every source once and exit (1 when a source or cluster failed).")
+                        ] = False,
     ) -> None:
         """Collect every configured source incrementally every schedule.interval_minutes (APScheduler)."""
         from apscheduler.schedulers.blocking import BlockingScheduler
@@ -120,9 +127,8 @@ def register(app: typer.Typer) -> None:
             start_http_server(settings.schedule.metrics_port, addr=settings.server.host,
                               registry=registry_for(engine))
             log.info("health metrics at http://%s:%d/metrics", settings.server.host, settings.schedule.metrics_port)
-        if once:
-            run_all(settings)
-            return
+        if once:  # for cron and CI: exit 1 when anything was not collected
+            raise typer.Exit(0 if run_all(settings) else 1)
         scheduler = BlockingScheduler(timezone="UTC")
         scheduler.add_job(run_all, "interval", args=[settings], minutes=settings.schedule.interval_minutes,
                           next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="collect-all")

@@ -133,7 +133,7 @@ def test_a_scheduled_run_skips_while_another_process_writes(migrated: Path, capl
     monkeypatch.setenv("ECS_INSIGHT_WAREHOUSE", f"duckdb:///{migrated}")
     writer = _holder(migrated, read_only=False)
     try:
-        run_all(load_settings(None))
+        assert run_all(load_settings(None)) is False
     finally:
         writer.communicate("")
     assert any("no collection this run" in r.message and "in use by another process" in r.message
