@@ -19,6 +19,7 @@ from pyVmomi import vim
 
 from collectors.vsphere.placement import Migration
 from common.errors import PermanentError
+from common.windows import as_utc_naive
 
 # Completed moves: vMotion (manual or DRS, a subtype) and cold migration of a powered-off VM.
 # The "being migrated/relocated" events announce a move that may still fail, so they are not read.
@@ -29,10 +30,6 @@ EVENT_PRIVILEGE = "System.View"  # what CreateCollectorForEvents needs on the en
 
 def _aware(ts: datetime) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
-
-
-def _naive_utc(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
 
 
 def _moid(argument: Any, attribute: str) -> str | None:
@@ -47,7 +44,7 @@ def as_migration(event: Any) -> Migration | None:
     vm = _moid(event.vm, "vm")
     if vm is None or event.createdTime is None:
         return None
-    return Migration(time=_naive_utc(event.createdTime), key=int(event.key or 0), vm=vm,
+    return Migration(time=as_utc_naive(event.createdTime), key=int(event.key or 0), vm=vm,
                      source=_moid(event.sourceHost, "host"), destination=_moid(event.host, "host"))
 
 

@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-HOUR = timedelta(hours=1)
+from common.windows import HOUR
 
 
 @dataclass(frozen=True)
