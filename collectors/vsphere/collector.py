@@ -38,7 +38,7 @@ from collectors.base import Batch, ScopeFailure
 from collectors.vsphere import perf
 from collectors.vsphere.config import VCenterConfig, VSphereConfig
 from collectors.vsphere.connection import Connect, as_insight_error, connect
-from collectors.vsphere.events import read_migrations
+from collectors.vsphere.events import MigrationHistory
 from collectors.vsphere.inventory import Inventory, read_inventory
 from collectors.vsphere.placement import Migration, Placement, place
 from common.errors import InsightError
@@ -95,6 +95,8 @@ class VSphereCollector:
         self.stats: dict[str, VCenterStats] = {}
         # Counter catalogue and historical intervals per vCenter, read with the first inventory.
         self._catalogues: dict[str, tuple[dict[str, Any], list[tuple[int, int]]]] = {}
+        # Migration events read per vCenter, so successive windows do not read them again.
+        self._histories: dict[str, MigrationHistory] = {}
 
     def collect(self, window: Window) -> Iterator[Batch | ScopeFailure]:
         for vc in self.config.vcenters:
@@ -154,7 +156,8 @@ class VSphereCollector:
         """Moves from the window's start to ``now``: later hours' moves place the earlier hours too."""
         if now < window.start:  # a window not begun yet: nothing to replay
             return []
-        return read_migrations(content, window.start, now, self.config.event_page_size, vcenter)
+        history = self._histories.setdefault(vcenter, MigrationHistory(vcenter, self.config.event_page_size))
+        return history.between(content, window.start, now)
 
 
 def perf_entities(inventory: Inventory) -> list[tuple[Any, str]]:

@@ -7,12 +7,18 @@ rewind, one per page plus the final empty one, destroy (four on a vCenter withou
 
 The times are checked here as well: a server may return events outside the filter (govmomi's
 simulator ignores the time filter), and the range must be exact for the placement replay.
+
+Each window needs the moves from its start to the collection time, so the slices of a backfill
+would each re-read everything up to now (the events read growing with the square of the slices);
+``MigrationHistory`` keeps what one collector has read from a vCenter and reads only the part of a
+range it does not hold yet.
 """
 
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pyVmomi import vim
@@ -26,6 +32,9 @@ from common.windows import as_utc_naive
 MIGRATION_EVENT_TYPES = ("VmMigratedEvent", "DrsVmMigratedEvent", "VmRelocatedEvent")
 EVENT_CALLS = ("CreateCollectorForEvents", "RewindCollector", "ReadNextEvents", "DestroyCollector")
 EVENT_PRIVILEGE = "System.View"  # what CreateCollectorForEvents needs on the entities it reads
+# Read again before the end of what is held: an event the vCenter stamped just before that end
+# (its clock a little behind the collector's) may have been stored after the earlier read.
+REREAD = timedelta(minutes=10)
 
 
 def _aware(ts: datetime) -> datetime:
@@ -88,3 +97,33 @@ def read_migrations(content: Any, start: datetime, end: datetime, page_size: int
         # the read already failed, that failure is the one to report.
         with contextlib.suppress(Exception) if failed else contextlib.nullcontext():
             collector.DestroyCollector()
+
+
+@dataclass
+class MigrationHistory:
+    """The moves read so far from one vCenter, covering [start, end]; successive ranges (a
+    backfill's slices, an incremental run's windows) read only what they add, each event about once."""
+
+    vcenter: str
+    page_size: int
+    start: datetime | None = None
+    end: datetime | None = None
+    moves: list[Migration] = field(default_factory=list)
+
+    def between(self, content: Any, start: datetime, end: datetime) -> list[Migration]:
+        """What ``read_migrations`` returns for [start, end] (each move once, in no set order);
+        afterwards only that range is held, so memory stays that of one range."""
+        if self.start is None or self.end is None or start > self.end:
+            held, reads = [], [(start, end)]
+        else:
+            held, reads = self.moves, []
+            if start < self.start:
+                reads.append((start, self.start))
+            if end > self.end:
+                reads.append((max(start, self.end - REREAD), end))
+        for lo, hi in reads:
+            held = held + read_migrations(content, lo, hi, self.page_size, self.vcenter)
+        # A move read twice (at a range's edge, or again in REREAD) is the same value: kept once.
+        moves = list(dict.fromkeys(m for m in held if start <= m.time <= end))
+        self.start, self.end, self.moves = start, end, moves
+        return moves
