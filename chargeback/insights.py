@@ -11,6 +11,7 @@ import pandas as pd
 from chargeback.allocation import UNALLOCATED
 from chargeback.config import CostModelConfig, Entitlement
 from chargeback.pools import COMPUTE_POOLS
+from chargeback.ratecard import CPU_RATE_POOL, FEE_POOLS, MEMORY_RATE_POOL
 from chargeback.rounding import cents, dec
 from common.windows import Window
 from warehouse.chargeback_facts import MonthFacts
@@ -88,6 +89,24 @@ def _purchases(config: CostModelConfig, month: Window) -> dict[str, tuple[dict[s
     return out
 
 
+def _compute_charges(lines: pd.DataFrame, cpu_share: Decimal) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per sector: the CPU and the memory part of its compute charge. Pools that pay for whole nodes
+    (the pools model's compute pools, the rate card's node and cluster fees) split by ``cpu_share``;
+    the rate card's CPU and memory rates are wholly CPU or wholly memory."""
+    out: dict[str, tuple[Decimal, Decimal]] = {}
+    for sector, pool, amount in zip(lines["sector_id"].tolist(), lines["pool"].tolist(), lines["amount"].tolist(),
+                                    strict=True):
+        cpu, memory = out.get(sector, (Decimal(0), Decimal(0)))
+        if pool == CPU_RATE_POOL:
+            cpu += amount
+        elif pool == MEMORY_RATE_POOL:
+            memory += amount
+        elif pool in COMPUTE_POOLS or pool in FEE_POOLS:
+            cpu, memory = cpu + amount * cpu_share, memory + amount * (1 - cpu_share)
+        out[sector] = (cpu, memory)
+    return out
+
+
 def entitlement(config: CostModelConfig, month: Window, facts: MonthFacts, lines: pd.DataFrame,
                 mapping: pd.DataFrame) -> pd.DataFrame:
     """Per sector with an entitlement in force in ``month``: purchased vs average requested and used.
@@ -103,9 +122,8 @@ def entitlement(config: CostModelConfig, month: Window, facts: MonthFacts, lines
         ["cpu_request_core_hours", "cpu_usage_core_hours", "memory_request_gib_hours",
          "memory_usage_gib_hours"]].sum()
     pvcs = _with_sector(facts.pvcs, mapping).groupby("sector_id")["capacity_gib_hours"].sum()
-    compute = lines[lines["pool"].isin(COMPUTE_POOLS)].groupby("sector_id")["amount"].sum()
+    compute = _compute_charges(lines, config.allocation.cpu_share)
     storage = lines[lines["pool"] == "storage"].groupby("sector_id")["amount"].sum()
-    cpu_share = config.allocation.cpu_share
     rows = []
     for s, (bought, partial) in _purchases(config, month).items():
         u = usage.loc[s] if s in usage.index else None
@@ -113,13 +131,13 @@ def entitlement(config: CostModelConfig, month: Window, facts: MonthFacts, lines
         def avg(column: str, u: pd.Series | None = u) -> float:
             return float(u[column]) / hours if u is not None else 0.0
 
-        compute_charge = Decimal(compute.get(s, Decimal(0)))
+        cpu_charge, memory_charge = compute.get(s, (Decimal(0), Decimal(0)))
         stored_tb = float(pvcs.get(s, 0.0)) * TB_PER_GIB / hours
         resources = [
-            ("cpu", avg("cpu_request_core_hours"), avg("cpu_usage_core_hours"), compute_charge * cpu_share,
+            ("cpu", avg("cpu_request_core_hours"), avg("cpu_usage_core_hours"), cpu_charge,
              "cores", "CPU part of the compute charge"),
             ("memory", avg("memory_request_gib_hours"), avg("memory_usage_gib_hours"),
-             compute_charge * (1 - cpu_share), "GiB", "memory part of the compute charge"),
+             memory_charge, "GiB", "memory part of the compute charge"),
             ("storage", stored_tb, stored_tb, Decimal(storage.get(s, Decimal(0))), "TB", "storage charge"),
         ]
         held = (f" (purchases in force part of the month, averaged over its {hours} h: {'; '.join(partial)})"

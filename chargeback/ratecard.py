@@ -23,6 +23,9 @@ from chargeback.rounding import cents, dec
 from warehouse.chargeback_facts import MonthFacts
 
 FIELD = "chargeback.cost_model.rate_card"
+CPU_RATE_POOL = "cpu-rate"
+MEMORY_RATE_POOL = "memory-rate"
+FEE_POOLS = ("node-months", "cluster-month")  # spread over tenants: neither CPU nor memory alone
 
 
 def _labels(ctx: ClusterContext, namespace: str) -> dict[str, str]:
@@ -65,7 +68,7 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
                 q = float(quantity)
                 items.append({"namespace": str(ns), "quantity": q, "unit": unit, "rate": rate,
                               "amount": cents(dec(q) * rate), "what": rule})
-        for pool, items in (("cpu-rate", cpu_items), ("memory-rate", mem_items)):
+        for pool, items in ((CPU_RATE_POOL, cpu_items), (MEMORY_RATE_POOL, mem_items)):
             frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
             total = sum(frame["amount"], Decimal(0))
             if total:
@@ -75,8 +78,8 @@ def rate_card_lines(facts: MonthFacts, clusters: list[str], context: Callable[[s
                                    per_ns["cpu_effective_core_hours"]))
         nodes = facts.nodes[facts.nodes["cluster_id"] == cluster_id]
         node_months = float(nodes["node_hours"].sum()) / hours
-        for pool, quantity, rate, unit in (("node-months", node_months, card.node_month, "node-months"),
-                                           ("cluster-month", 1.0, card.cluster_month, "cluster-months")):
+        for pool, quantity, rate, unit in ((FEE_POOLS[0], node_months, card.node_month, "node-months"),
+                                           (FEE_POOLS[1], 1.0, card.cluster_month, "cluster-months")):
             amount = cents(dec(quantity) * rate)
             if amount == 0:
                 continue

@@ -74,3 +74,22 @@ def test_a_purchase_changed_mid_month_counts_by_its_hours(rows: tuple) -> None:
     assert icg["purchased"] == pytest.approx((10 * 240 + 30 * 480) / 720)
     assert "2026-01-01 to 2026-09-10 for 240 h" in icg["basis"] and "2026-09-11 to open for 480 h" in icg["basis"]
     assert ("ICG", "memory") not in ent.index  # nothing bought, no row
+
+
+def test_unused_purchase_under_the_rate_card_costs_its_share_of_the_rates(tiny_duckdb: tuple[Settings, sa.Engine]
+                                                                         ) -> None:
+    """The rate card's CPU rate is all CPU, its node and cluster fees split by cpu_share: an unused
+    purchase costs its fraction of those, not nothing."""
+    settings, engine = tiny_duckdb
+    config = settings.chargeback.cost_model.model_copy(
+        update={"model": "rate_card", "entitlements": [Entitlement.model_validate(e) for e in ENTITLEMENTS]})
+    st = compute_statement(engine, MONTH, config)
+    cpu = st.entitlement.set_index(["sector_id", "resource"]).loc[("CTI", "cpu")]
+    unused = 400.0 - max(cpu["requested"], cpu["used"])
+    cti = st.lines[st.lines["sector_id"] == "CTI"]
+    rated = cti[cti["pool"] == "cpu-rate"]["amount"].sum()
+    fees = cti[cti["pool"].isin(["node-months", "cluster-month"])]["amount"].sum()
+    assert rated > 0 and fees > 0
+    charge = rated + fees * config.allocation.cpu_share
+    assert cpu["unused_amount"] == cents(charge * dec(unused) / Decimal(400)) > 0
+    assert f"({cents(charge)})" in cpu["basis"]
