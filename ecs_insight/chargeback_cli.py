@@ -73,8 +73,19 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def _header_values(stored: StoredStatement) -> dict[str, object]:
+    """The stored header with missing values as None and version numbers as integers (a column
+    with missing values reads back as floats: 'supersedes version 2.0')."""
+    header = {k: None if v is None or (isinstance(v, float) and pd.isna(v)) else v
+              for k, v in stored.header.items()}
+    for key in ("version", "supersedes_version"):
+        if header.get(key) is not None:
+            header[key] = int(float(str(header[key])))
+    return header
+
+
 def _header_json(stored: StoredStatement) -> dict[str, object]:
-    header = dict(stored.header)
+    header = _header_values(stored)
     for key in ("completeness", "diff"):
         if isinstance(header.get(key), str):
             header[key] = json.loads(header[key])
@@ -108,7 +119,7 @@ def _write(text: str, output: Path | None) -> None:
 def write_xlsx(stored: StoredStatement, target: Path) -> None:
     completeness = json.loads(stored.header["completeness"])
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        head = pd.DataFrame([{k: _json_default(v) if v is not None else "" for k, v in stored.header.items()
+        head = pd.DataFrame([{k: _json_default(v) if v is not None else "" for k, v in _header_values(stored).items()
                               if k not in ("completeness", "diff")} | {"stale": stored.stale}])
         head.T.reset_index().to_excel(writer, sheet_name="statement", index=False, header=["field", "value"])
         summary(stored.lines).assign(amount=lambda f: f["amount"].astype(float)).to_excel(
@@ -143,6 +154,12 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
     total = sum(rows["amount"], Decimal(0))
     table.add_row("total", "", "", "", "", "", f"{total:,.2f} {h['currency']}")
     out.print(table)
+    by_sector = Table(title=f"totals by sector ({h['currency']})")
+    for column in ("sector", "amount", "of total"):
+        by_sector.add_column(column, justify="left" if column == "sector" else "right")
+    for sector_id, amount in rows.groupby("sector_id", sort=True)["amount"].sum().items():
+        by_sector.add_row(str(sector_id), f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
+    out.print(by_sector)
     if not stored.entitlement.empty:
         bought = Table(title="entitlement (monthly averages)")
         for column in ("sector", "resource", "purchased", "requested", "used", "unused cost"):

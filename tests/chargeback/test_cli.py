@@ -64,6 +64,14 @@ def test_statement_formats(config: Path, tmp_path: Path) -> None:
     assert set(payload["statement"]["completeness"]) == {"ocp-cti-01", "ocp-icg-01", "ocp-shared-01"}
     assert len(payload["lines"]) == len(lines) and payload["efficiency"] and payload["entitlement"]
 
+    code, out, _ = run("statement", "--month", MONTH, "--config", str(config))
+    totals = out.split("totals by sector (USD)")[1].splitlines()
+    by_sector = {s: sum(Decimal(a) for a, t in zip(lines["amount"], lines["sector_id"], strict=True) if t == s)
+                 for s in set(lines["sector_id"])}
+    assert "UNALLOCATED" in by_sector and sum(by_sector.values()) == total
+    for sector, amount in by_sector.items():
+        assert any(line.split()[1:3] == [sector, "│"] and f"{amount:,.2f}" in line for line in totals), sector
+
     target = tmp_path / "s.xlsx"
     code, _, err = run("statement", "--month", MONTH, "--format", "xlsx", "--output", str(target),
                        "--sector", "CTI", "--config", str(config))

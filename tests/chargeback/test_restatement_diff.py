@@ -145,8 +145,10 @@ def test_restate_prints_the_namespaces_that_moved(tmp_path: Path) -> None:
             in result.stdout)
     result = runner.invoke(app, ["chargeback", "statement", "--month", MONTH, "--format", "json",
                                  "--config", str(path)])
-    assert [(r["namespace"], r["old"], r["new"]) for r in json.loads(result.stdout)["statement"]["diff"]] == \
-        [(NAMESPACE, str(old), str(new))]
+    header = json.loads(result.stdout)["statement"]
+    assert [(r["namespace"], r["old"], r["new"]) for r in header["diff"]] == [(NAMESPACE, str(old), str(new))]
+    assert (header["version"], header["supersedes_version"], header["reason"]) == (2, 1, "late logs")
+    assert '"supersedes_version": 1,' in result.stdout  # a version number, not 1.0
     result = runner.invoke(app, ["chargeback", "restate", "--month", MONTH, "--config", str(path)])
     assert result.exit_code == 1 and "nothing to restate" in result.stderr
 
