@@ -114,6 +114,7 @@ def test_the_filter_asks_for_completed_moves_of_the_whole_inventory_in_aware_utc
     assert spec.time.endTime == (T0 + timedelta(minutes=3)).replace(tzinfo=UTC)
     assert list(spec.eventTypeId) == list(MIGRATION_EVENT_TYPES)
     assert spec.entity.entity == content.rootFolder and spec.entity.recursion == "all"
+    assert spec.disableFullMessage
     # Rewound, two pages of two and one, the empty page that ends the read, destroyed.
     assert [content.eventManager.calls[m] for m in EVENT_CALLS] == [1, 1, 3, 1]
 
