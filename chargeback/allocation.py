@@ -167,7 +167,10 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
     if config.idle == "owner" and ctx.owner:
         if idle_weight > 0:
             out.append(Recipient(IDLE, "idle", idle_weight, idle_quantity["cpu"], "idle core-hours",
-                                 "unused worker capacity, purchased by the owning sector"))
+                                 "unused worker capacity, purchased by the owning sector: cpu part "
+                                 f"{parts['cpu']:.2f} x {idle['cpu']:.6%} of the CPU capacity idle + memory part "
+                                 f"{parts['memory']:.2f} x {idle['memory']:.6%} of the memory capacity idle "
+                                 f"({idle_quantity['memory']:,.2f} idle GiB-hours)"))
     else:
         for resource in ("cpu", "memory"):
             out.extend(spread(parts[resource] * idle[resource], basis_shares(per_ns[resource], ctx),
