@@ -34,8 +34,9 @@ from ecs_insight import jobs
 from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import config_of, vcenter_of
 from warehouse.dimensions import read_dimension
+from warehouse.load import upsert_dimension
 from warehouse.schema import vsphere_vm_hourly
-from warehouse.vsphere import host_contention_hourly
+from warehouse.vsphere import host_contention_hourly, node_vm_hourly
 
 CPU_READY = 12  # vcsim's counter id of cpu.ready.summation
 
@@ -111,6 +112,9 @@ def test_a_window_collected_after_a_vmotion_keeps_the_vm_on_its_source_host(move
 
 def test_the_stored_hours_join_the_host_the_vm_ran_on(moved: Any, warehouse_engine: sa.Engine) -> None:
     server, window, (uuid, source, target) = moved
+    # The moved VM is an OpenShift node, so node_vm_hourly reports it.
+    upsert_dimension(warehouse_engine, "node", pd.DataFrame([{
+        "cluster_id": "ocp-m", "node": "worker-m", "role": "worker", "provider_id": f"vsphere://{uuid}"}]))
     collector = VSphereCollector(config_of(vcenter_of(server, name="vc-m")), clock=now_utc)
     assert not jobs.collect_window(warehouse_engine, collector, window).failures
     with warehouse_engine.connect() as conn:
@@ -124,6 +128,16 @@ def test_the_stored_hours_join_the_host_the_vm_ran_on(moved: Any, warehouse_engi
     # Each hour the source host ran the moved VM as well as those on it now; the target did not yet.
     assert (on_hosts.loc[source] == now_on.get(source, 0) + 1).all()
     assert (on_hosts.loc[target] == now_on[target] - 1).all()
+
+    # The node's hours are in the vSphere cluster of the hour's host; rows stored before that was
+    # kept per hour (NULL) fall back to the VM's current cluster.
+    node_hours = node_vm_hourly(warehouse_engine, window)
+    assert list(node_hours["vm_uuid"]) == [uuid] * 2
+    assert set(node_hours["vsphere_cluster"]) == {clusters[source]}
+    with warehouse_engine.begin() as conn:
+        conn.execute(sa.update(vsphere_vm_hourly).where(vsphere_vm_hourly.c.vm_uuid == uuid)
+                     .values(vsphere_cluster=None))
+    assert set(node_vm_hourly(warehouse_engine, window)["vsphere_cluster"]) == {clusters[target]}
 
 
 def test_a_move_after_the_collection_time_is_not_replayed(moved: Any) -> None:
