@@ -10,7 +10,10 @@ closed loopback port.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,6 +95,7 @@ def test_composite_pages_chain_after_key_and_parse_every_bucket() -> None:
                                                                "time_zone": "UTC"}
     first = client.requests[0]
     assert first["index"] == "app-c1-*,infra-c1-*" and first["ignore_unavailable"] is True
+    assert first["timeout"] == "60s"  # the server stops searching in time and answers timed_out (partial)
     assert first["query"]["bool"]["filter"][0]["range"]["@timestamp"] == {
         "gte": "2026-09-01T10:00:00.000Z", "lt": "2026-09-01T12:00:00.000Z", "format": "strict_date_optional_time"}
     levels = first["aggs"]["volume"]["aggs"]["levels"]["terms"]
@@ -148,6 +152,33 @@ def test_unreachable_server_is_transient_and_every_cluster_is_recorded(warehouse
     assert sorted(runs.index) == ["c1", "c2"] and (runs["status"] == "failed").all()
     assert "ConnectionError" in runs.loc["c2", "error"] and "index=app-c2-*,infra-c2-*" in runs.loc["c2", "error"]
     assert len(report.failures) == 2
+
+
+@contextmanager
+def black_hole() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers (a hung server)."""
+    sock = socket.create_server(("127.0.0.1", 0), backlog=64)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def test_a_hung_server_times_out_at_the_configured_timeout_and_is_retried() -> None:
+    from elasticsearch import Elasticsearch
+
+    with black_hole() as port:
+        url = f"http://127.0.0.1:{port}"
+        config = source_config(("c1",), hosts=[url], retries=1, request_timeout_seconds=1)
+        client = Elasticsearch(url, request_timeout=120, max_retries=0)  # the setting must win over this
+        collector = make_collector(config, client=client)
+        started = time.monotonic()
+        out = list(collector.collect(WINDOW))
+        elapsed = time.monotonic() - started
+    assert len(out) == 1 and isinstance(out[0], ScopeFailure) and isinstance(out[0].error, TransientError)
+    assert "ConnectionTimeout" in str(out[0].error) and "attempts=2" in str(out[0].error)
+    assert collector.searcher.requests == 2
+    assert elapsed < 60  # two 1 s timeouts; the client's own 120 s would take minutes
 
 
 def test_retries_only_transient_statuses() -> None:
