@@ -53,3 +53,23 @@ def test_collect_command_loads_the_clusters_logs(elasticsearch_estate: Elasticse
     assert stored["bytes"].sum() == truth["bytes"].sum()
     assert set(runs["cluster_id"]) == set(es.slice.clusters) and (runs["status"] == "succeeded").all()
     assert (runs["source"] == "elasticsearch").all() and len(runs) >= 3 * len(es.slice.clusters)
+
+
+def test_the_example_configs_run_line_is_a_command_the_cli_accepts(tmp_path: Path) -> None:
+    """The example's ``Run:`` comment, on the example's settings pointed at a closed port: the
+    arguments parse and each cluster fails as unreachable (exit 1), not as a usage error (exit 2)."""
+    from testbed.procs import free_port
+
+    example = Path(__file__).parents[3] / "config" / "elasticsearch.example.yaml"
+    run_line = next(line for line in example.read_text().splitlines() if "Run: ecs-insight collect" in line)
+    args = run_line.split("Run: ecs-insight ", 1)[1].split()
+    settings = yaml.safe_load(example.read_text())
+    es = settings["sources"]["elasticsearch"]
+    es.update(hosts=[f"http://127.0.0.1:{free_port()}"], retries=0, request_timeout_seconds=2)
+    del es["ca_bundle"], es["api_key"]
+    settings["warehouse"]["url"] = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    config = tmp_path / "insight.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    done = run(*args, "--config", str(config))
+    assert done.returncode == 1, done.stderr + done.stdout
+    assert "0 rows loaded" in done.stderr + done.stdout and "ConnectionError" in done.stderr + done.stdout
