@@ -28,13 +28,14 @@ class Fields:
     warning_levels: tuple[str, ...]
 
 
-# OpenShift logging (ViaQ): Vector normalises levels to critical/error/warning/info/debug/trace/unknown;
-# the older fluentd collector wrote syslog names (emerg, alert, crit, err, ...). Parsed JSON payloads
-# of access logs land under ``structured``.
+# OpenShift logging (ViaQ): Vector normalises levels to the full syslog words (emergency, alert,
+# critical, error, warning, notice, info, debug, trace, unknown); the older fluentd collector wrote
+# syslog names (emerg, alert, crit, err, warn, ...). Parsed JSON payloads of access logs land under
+# ``structured``.
 OPENSHIFT = Fields(
     timestamp="@timestamp", namespace="kubernetes.namespace_name", level="level", cluster="openshift.cluster_id",
     bytes=None, http_status="structured.status", latency="structured.duration_ms", latency_unit="ms",
-    error_levels=("emerg", "alert", "crit", "critical", "err", "error", "fatal"),
+    error_levels=("emerg", "emergency", "alert", "crit", "critical", "err", "error", "fatal"),
     warning_levels=("warning", "warn"),
 )
 # Elastic Common Schema as Filebeat/Elastic Agent write it with Kubernetes metadata; log.level is free

@@ -30,6 +30,13 @@ def test_presets_and_overrides() -> None:
         FieldMapping(error_levels=["warn"])
 
 
+def test_openshift_preset_counts_every_syslog_severity_in_both_spellings() -> None:
+    """Vector writes the full words (emergency, critical, error, warning), fluentd the syslog.h names."""
+    assert {"emergency", "emerg", "alert", "critical", "crit", "error", "err"} <= set(OPENSHIFT.error_levels)
+    assert {"warning", "warn"} == set(OPENSHIFT.warning_levels)
+    assert not {"notice", "info", "debug", "trace", "unknown"} & {*OPENSHIFT.error_levels, *OPENSHIFT.warning_levels}
+
+
 def test_cluster_ids_or_objects_and_index_patterns() -> None:
     c = config(clusters=["ocp-1", {"cluster_id": "ocp-2", "index_pattern": "logs-*"}])
     one, two = c.clusters
