@@ -154,12 +154,13 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
     total = sum(rows["amount"], Decimal(0))
     table.add_row("total", "", "", "", "", "", f"{total:,.2f} {h['currency']}")
     out.print(table)
-    by_sector = Table(title=f"totals by sector ({h['currency']})")
-    for column in ("sector", "amount", "of total"):
-        by_sector.add_column(column, justify="left" if column == "sector" else "right")
-    for sector_id, amount in rows.groupby("sector_id", sort=True)["amount"].sum().items():
-        by_sector.add_row(str(sector_id), f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
-    out.print(by_sector)
+    if not rows.empty:
+        by_sector = Table(title=f"totals by sector ({h['currency']})")
+        for column in ("sector", "amount", "of total"):
+            by_sector.add_column(column, justify="left" if column == "sector" else "right")
+        for sector_id, amount in rows.groupby("sector_id", sort=True)["amount"].sum().items():
+            by_sector.add_row(str(sector_id), f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
+        out.print(by_sector)
     if not stored.entitlement.empty:
         bought = Table(title="entitlement (monthly averages)")
         for column in ("sector", "resource", "purchased", "requested", "used", "unused cost"):
@@ -177,11 +178,15 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
             wasted.add_row(row.sector_id, row.cluster_id, row.namespace, _percent(row.cpu_efficiency),
                            _percent(row.memory_efficiency), f"{Decimal(row.wasted_amount):,.2f}")
         out.print(wasted)
-    completeness = json.loads(h["completeness"])
+    out.print(completeness_note(h), highlight=False)
+
+
+def completeness_note(header: dict[str, object]) -> str:
+    """How many clusters have every hour of the month, and the share of hours of those that do not."""
+    completeness = json.loads(str(header["completeness"]))
     gaps = {c: v for c, v in completeness.items() if not v["complete"]}
-    out.print(f"data completeness: {len(completeness) - len(gaps)} of {len(completeness)} clusters complete"
-              + "".join(f"; {c}: {v['ratio']:.1%} of hours, {v['failed_runs']} failed runs" for c, v in gaps.items()),
-              highlight=False)
+    return (f"data completeness: {len(completeness) - len(gaps)} of {len(completeness)} clusters complete"
+            + "".join(f"; {c}: {v['ratio']:.1%} of hours, {v['failed_runs']} failed runs" for c, v in gaps.items()))
 
 
 def restatement_note(header: dict[str, object], sector: str | None) -> str | None:
@@ -237,6 +242,7 @@ def register(app: typer.Typer) -> None:
         h = stored.header
         console.print(f"{h['month']} closed: version {h['version']}, price list {h['price_list_version']}, "
                       f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
+        console.print(completeness_note(h), highlight=False)  # what the close was made on
 
     @app.command("restate")
     def restate(

@@ -89,6 +89,7 @@ def test_statement_formats(config: Path, tmp_path: Path) -> None:
 def test_close_restate_and_errors(config: Path) -> None:
     code, _, err = run("close", "--month", MONTH, "--config", str(config))
     assert code == 0 and "2026-09 closed: version 1, price list 2026.1" in err
+    assert "data completeness: 0 of 3 clusters complete; ocp-cti-01: " in " ".join(err.split())
     code, out, _ = run("statement", "--month", MONTH, "--config", str(config))
     assert "version 1 (closed)" in out
     code, _, err = run("restate", "--month", MONTH, "--config", str(config))
