@@ -61,20 +61,23 @@ def node_vm_hourly(bind: sa.Engine | sa.Connection, window: Window, source: str 
     """Per OpenShift node and hour: its VM's CPU, memory and contention, and its host's load.
 
     Keys: hour, cluster_id, node (join pod_usage_hourly on them), with the cluster's owning sector,
-    the VM (vcenter, vm_uuid, host, vsphere_cluster, num_cpu; host and cluster those of the hour,
-    the cluster the VM's current one on rows stored before it was kept per hour) and, from the
+    the VM (vcenter, vm_uuid, host, vsphere_cluster, num_cpu; host and cluster those of the hour;
+    on rows stored before the cluster was kept per hour, the cluster the hour's host is in now:
+    never the VM's own, which is wrong for an hour on a standalone or another cluster's host) and, from the
     host's row of the same hour, the host's CPU usage percent and contention: its demand, ready
     time (and ready percent per vCPU of the VMs it ran, see ``_ready_percent``), ballooned and
     swapped memory. VMs that are not nodes are left out.
     """
     f, v, h, c = vsphere_vm_hourly.c, vsphere_vm.c, vsphere_host_hourly.c, cluster.c
+    host_now = vsphere_host.alias("host_now")
+    hd = host_now.c
     host_hour = sa.and_(h.vcenter == f.vcenter, h.host == f.host, h.hour == f.hour, h.source == f.source)
     g = _host_vms(window, source)
     host_vms = sa.and_(g.c.vcenter == f.vcenter, g.c.host == f.host, g.c.hour == f.hour, g.c.source == f.source)
     query = (
         sa.select(
             f.hour, v.cluster_id, v.node, c.owner_sector_id.label("sector_id"), f.vcenter, f.vm_uuid, f.host,
-            sa.func.coalesce(f.vsphere_cluster, v.vsphere_cluster).label("vsphere_cluster"), v.num_cpu,
+            sa.func.coalesce(f.vsphere_cluster, hd.vsphere_cluster).label("vsphere_cluster"), v.num_cpu,
             f.cpu_usage_mhz, f.cpu_demand_mhz, f.cpu_ready_ms,
             _ready_percent(f.cpu_ready_ms, v.num_cpu).label("cpu_ready_percent"),
             f.memory_consumed_bytes, f.memory_active_bytes, f.memory_ballooned_bytes, f.memory_swapped_bytes,
@@ -90,6 +93,7 @@ def node_vm_hourly(bind: sa.Engine | sa.Connection, window: Window, source: str 
             .outerjoin(cluster, c.cluster_id == v.cluster_id)
             .outerjoin(vsphere_host_hourly, host_hour)
             .outerjoin(g, host_vms)
+            .outerjoin(host_now, sa.and_(hd.vcenter == f.vcenter, hd.host == f.host))
         )
         .where(f.hour >= window.start, f.hour < window.end, v.node.is_not(None))
         .order_by(f.hour, v.cluster_id, v.node)

@@ -130,14 +130,19 @@ def test_the_stored_hours_join_the_host_the_vm_ran_on(moved: Any, warehouse_engi
     assert (on_hosts.loc[target] == now_on[target] - 1).all()
 
     # The node's hours are in the vSphere cluster of the hour's host; rows stored before that was
-    # kept per hour (NULL) fall back to the VM's current cluster.
+    # kept per hour (NULL) fall back to the cluster the hour's host is in, never the VM's current
+    # one: an hour on a host the inventory no longer has stays without a cluster.
     node_hours = node_vm_hourly(warehouse_engine, window)
     assert list(node_hours["vm_uuid"]) == [uuid] * 2
     assert set(node_hours["vsphere_cluster"]) == {clusters[source]}
     with warehouse_engine.begin() as conn:
         conn.execute(sa.update(vsphere_vm_hourly).where(vsphere_vm_hourly.c.vm_uuid == uuid)
                      .values(vsphere_cluster=None))
-    assert set(node_vm_hourly(warehouse_engine, window)["vsphere_cluster"]) == {clusters[target]}
+    assert set(node_vm_hourly(warehouse_engine, window)["vsphere_cluster"]) == {clusters[source]}
+    with warehouse_engine.begin() as conn:
+        conn.execute(sa.update(vsphere_vm_hourly).where(vsphere_vm_hourly.c.vm_uuid == uuid)
+                     .values(host="decommissioned-host"))
+    assert node_vm_hourly(warehouse_engine, window)["vsphere_cluster"].isna().all()
 
 
 def test_a_move_after_the_collection_time_is_not_replayed(moved: Any) -> None:
