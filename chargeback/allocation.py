@@ -191,7 +191,9 @@ def spread(weight: float, shares: dict[str, float], quantities: Mapping[str, flo
     if not shares:
         return [Recipient(PLATFORM if cost_type == "platform" else IDLE, cost_type, weight, 0.0, unit,
                           f"{why}; the cluster has no tenant usage to carry it")]
-    return [Recipient(ns, cost_type, weight * s, float(quantities.get(ns, 0.0)), unit, why)
+    # the line's share of the pool is the product of the two: name both, so it can be recomputed
+    return [Recipient(ns, cost_type, weight * s, float(quantities.get(ns, 0.0)), unit,
+                      f"{why}: {s:.6%} of the tenants' {unit} x {weight:.6%} of the pool")
             for ns, s in sorted(shares.items())]
 
 
