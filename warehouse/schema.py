@@ -316,7 +316,8 @@ vsphere_vm_hourly = Table(
     Column("memory_ballooned_bytes", Double),
     Column("memory_swapped_bytes", Double),
     Column("vsphere_cluster", String(200),
-           comment="vSphere cluster of the hour's host; NULL: the VM's current one (rows from before 0007)"),
+           comment="vSphere cluster of the hour's host; NULL: a standalone or unknown host, or a row from "
+                   "before 0007 (read as the cluster the host is in)"),
     _pg_index("ix_vsphere_vm_hourly_vcenter_hour", "vsphere_vm_hourly", "vcenter", "hour"),
 )
 
