@@ -130,7 +130,9 @@ class VSphereCollector:
                 requests, self.config.max_query_metrics)
             stats.inventory_seconds = time.perf_counter() - phase
             phase = time.perf_counter()
-            migrations = self._migrations(session.content, vc.name, window, now)
+            # Moves up to after the inventory was read: one finished between the first clock reading
+            # and the inventory shows in the VM's current host, and its event must be replayed too.
+            migrations = self._migrations(session.content, vc.name, window, max(now, self.clock()))
             stats.event_seconds = time.perf_counter() - phase
             phase = time.perf_counter()
             samples = perf.query(session.content.perfManager, calls, window, interval, inventory.counters)
@@ -153,7 +155,8 @@ class VSphereCollector:
                 + [Batch(name, SOURCE, vc.name, window, frame) for name, frame in facts.items()])
 
     def _migrations(self, content: Any, vcenter: str, window: Window, now: datetime) -> list[Migration]:
-        """Moves from the window's start to ``now``: later hours' moves place the earlier hours too."""
+        """Moves from the window's start to ``now`` (after the inventory read): later hours' moves place
+        the earlier hours too."""
         if now < window.start:  # a window not begun yet: nothing to replay
             return []
         history = self._histories.setdefault(vcenter, MigrationHistory(vcenter, self.config.event_page_size))

@@ -155,6 +155,19 @@ def test_a_move_after_the_collection_time_is_not_replayed(moved: Any) -> None:
     assert len(mine) == 2 and (mine["host"] == target).all()
 
 
+def test_a_move_between_the_clock_reading_and_the_inventory_read_is_replayed(moved: Any) -> None:
+    """The collector reads the clock (window.end here), then the inventory, where the VM is already on
+    its new host: the move's event (stamped at vcsim's real time, later) is read up to a second clock
+    reading after the inventory, so the window's hours stay on the source host."""
+    server, window, (uuid, source, _) = moved
+    readings = iter([window.end, now_utc() + timedelta(minutes=1)])
+    collector = VSphereCollector(config_of(vcenter_of(server, name="vc-m")), clock=lambda: next(readings))
+    tables = by_table(list(collector.collect(window)))
+    mine = tables["vsphere_vm_hourly"][tables["vsphere_vm_hourly"]["vm_uuid"] == uuid]
+    assert collector.stats["vc-m"].migrations == 1
+    assert len(mine) == 2 and (mine["host"] == source).all()
+
+
 class RefusesEvents:
     """Connects normally, then answers CreateCollectorForEvents as a vCenter does for a user without
     the privilege. vcsim grants every user every privilege, so the fault is raised client-side."""
