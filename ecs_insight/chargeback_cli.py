@@ -7,7 +7,7 @@ import sys
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from warehouse.dimensions import read_dimension
 
 MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
 TOP_WASTE = 10
+MONEY_FORMAT = "#,##0.00"
 SUMMARY_KEYS = ["sector_id", "cluster_id", "namespace", "application", "cost_centre", "cost_type"]
 
 
@@ -122,14 +123,25 @@ def write_xlsx(stored: StoredStatement, target: Path) -> None:
         head = pd.DataFrame([{k: _json_default(v) if v is not None else "" for k, v in _header_values(stored).items()
                               if k not in ("completeness", "diff")} | {"stale": stored.stale}])
         head.T.reset_index().to_excel(writer, sheet_name="statement", index=False, header=["field", "value"])
-        summary(stored.lines).assign(amount=lambda f: f["amount"].astype(float)).to_excel(
-            writer, sheet_name="summary", index=False)
+        by_namespace = summary(stored.lines).assign(amount=lambda f: f["amount"].astype(float))
+        by_namespace.to_excel(writer, sheet_name="summary", index=False)
+        _money_format(writer.sheets["summary"], list(by_namespace.columns))
         for name, frame in (("lines", stored.lines), ("efficiency", stored.efficiency),
                             ("entitlement", stored.entitlement)):
             money = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, Decimal)).any()]
             frame.astype({c: float for c in money}).to_excel(writer, sheet_name=name, index=False)
+            _money_format(writer.sheets[name], list(frame.columns))
         pd.DataFrame([{"cluster_id": c, **v} for c, v in completeness.items()]).to_excel(
             writer, sheet_name="completeness", index=False)
+
+
+def _money_format(sheet: Any, columns: list[str]) -> None:
+    """Amounts (columns named ``*amount``) shown to the cent with thousands separators; rates and
+    quantities keep their precision."""
+    for index, column in enumerate(columns, start=1):
+        if str(column).endswith("amount"):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = MONEY_FORMAT
 
 
 def _table(stored: StoredStatement, sector: str | None) -> None:

@@ -82,6 +82,9 @@ def test_statement_formats(config: Path, tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     assert {r["sector_id"] for r in rows} == {"CTI"}
+    formats = {h: c.number_format for h, c in zip(header, sheet[2], strict=True)}
+    assert formats["amount"] == formats["pool_amount"] == "#,##0.00" and formats["rate"] == "General"
+    assert {c.number_format for (c,) in book["summary"].iter_rows(min_row=2, min_col=7, max_col=7)} == {"#,##0.00"}
     cti = sum(Decimal(a) for a, s in zip(lines["amount"], lines["sector_id"], strict=True) if s == "CTI")
     assert abs(Decimal(repr(sum(r["amount"] for r in rows))) - cti) < Decimal("0.001")
 
