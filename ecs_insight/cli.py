@@ -159,17 +159,21 @@ def list_runs(
 def chargeback_summary(
     month: Annotated[str, typer.Option(help="Month as YYYY-MM.")],
     config: ConfigOption = None,
+    model: Annotated[str | None, typer.Option(
+        help="Cost model of the results (default: dashboard.cost_model, the one the app shows; "
+             "'flat' is the flat rate).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Cost per sector for a month (flat-rate model)."""
+    """Cost per sector for a month, in the cost model the app shows (the same totals as its cost page)."""
     settings = load_or_exit(config)
+    model = model or settings.dashboard.cost_model
     engine = warehouse_for_reading(settings)
-    frame = cost_by_sector_month(engine, first_month=month, last_month=month)
+    frame = cost_by_sector_month(engine, model, first_month=month, last_month=month)
     if frame.empty:
-        known = ", ".join(chargeback_months(engine)) or "none"
-        console.print(f"no chargeback for {month}; months with results: {known}")
+        known = ", ".join(chargeback_months(engine, model)) or "none"
+        console.print(f"no chargeback for {month} in cost model {model!r}; months with results: {known}")
         raise typer.Exit(1)
-    emit(frame, fmt, f"chargeback {month}")
+    emit(frame, fmt, f"chargeback {month}, cost model {model}")
 
 
 @config_app.command("show")

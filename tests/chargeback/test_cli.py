@@ -111,3 +111,18 @@ def test_showback_mode_and_rate_card(tmp_path: Path) -> None:
     code, out, _ = run("statement", "--month", MONTH, "--config", str(path))
     assert code == 0
     assert "SHOWBACK (informational, not an invoice) statement 2026-09 version 1 (draft), model rate_card" in out
+
+
+def test_summary_shows_the_cost_model_the_app_shows(config: Path) -> None:
+    """`chargeback summary` gives the statement's sector totals (dashboard.cost_model: pools in the
+    demo config), not the flat rate's, unless asked for another model."""
+    code, out, _ = run("statement", "--month", MONTH, "--format", "csv", "--config", str(config))
+    assert code == 0, out
+    lines = pd.read_csv(io.StringIO(out), dtype={"amount": str})
+    by_sector = lines.groupby("sector_id")["amount"].apply(lambda s: sum((Decimal(a) for a in s), Decimal(0)))
+    result = runner.invoke(app, ["chargeback", "summary", "--month", MONTH, "--format", "csv", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(io.StringIO(result.stdout), dtype={"total_cost": str}).set_index("sector_id")
+    assert {s: Decimal(v) for s, v in summary["total_cost"].items()} == by_sector.to_dict()
+    flat = runner.invoke(app, ["chargeback", "summary", "--month", MONTH, "--model", "flat", "--config", str(config)])
+    assert flat.exit_code == 1 and "no chargeback for 2026-09 in cost model 'flat'" in flat.output
