@@ -105,7 +105,7 @@ def refresh(engine: sa.Engine, month: str, config: CostModelConfig, sector: str 
 
 def close(engine: sa.Engine, month: str, config: CostModelConfig) -> StoredStatement:
     """Lock the month. Closing a closed month that has not changed is a no-op; one that has changed
-    refuses and asks for a restatement."""
+    refuses and asks for a restatement; a month nothing was collected for is refused."""
     current = store.latest(engine, month)
     statement = compute_statement(engine, month, config)
     if current is not None and current["status"] != "draft":
@@ -114,6 +114,10 @@ def close(engine: sa.Engine, month: str, config: CostModelConfig) -> StoredState
                             "changed since; run 'ecs-insight chargeback restate' to make a new version",
                             month=month)
         return _stored(engine, current)
+    if not any(c["collected_hours"] for c in statement.completeness.values()):
+        # Pools are incurred whether or not anything was collected: a closed 0.00 would bill nothing.
+        raise DataError(f"nothing was collected for {month} on any cluster, so its statement is empty; collect "
+                        "the month before closing it", month=month)
     version = 1 if current is None else int(current["version"])
     header = _header(statement, version, "closed", closed_at=_now(), reason="month close")
     _store(engine, statement, header, config, replace_draft=True)

@@ -125,7 +125,7 @@ def test_results_for_the_cost_page_follow_the_statement(tiny_warehouse: tuple[Se
         assert page.at[sector, "total_cost"] == sum(lines["amount"])
 
 
-def test_a_month_without_facts_closes_empty_and_clears_its_cost_page_results(
+def test_a_month_without_facts_drafts_empty_clears_its_cost_page_results_and_cannot_close(
         warehouse_engine: sa.Engine, cost_model: Callable[..., CostModelConfig]) -> None:
     config = cost_model(entitlements=[])  # an empty warehouse knows no sectors to entitle
     with warehouse_engine.begin() as conn:  # results an earlier computation published
@@ -136,10 +136,11 @@ def test_a_month_without_facts_closes_empty_and_clears_its_cost_page_results(
             "computed_at": datetime(2026, 10, 1)}])
     draft = lifecycle.refresh(warehouse_engine, MONTH, config)
     assert (draft.header["status"], draft.header["total_amount"], len(draft.lines)) == ("draft", 0, 0)
-    closed = lifecycle.close(warehouse_engine, MONTH, config)
-    assert (closed.header["status"], closed.header["version"]) == ("closed", 1)
     with warehouse_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(chargeback_result)).scalar_one() == 0
+    with pytest.raises(DataError, match=f"nothing was collected for {MONTH} on any cluster"):
+        lifecycle.close(warehouse_engine, MONTH, config)
+    assert lifecycle.refresh(warehouse_engine, MONTH, config).header["status"] == "draft"
 
 
 # --------------------------------------------------------------------------- state sequences
