@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,9 @@ class StoredStatement:
     efficiency: pd.DataFrame
     entitlement: pd.DataFrame
     stale: bool = False  # closed, but the facts or prices changed since: a restatement is due
+    # cost pools per cluster (of the clusters the sector has lines on, when read for a sector); empty for
+    # a version stored before pools were stored
+    pools: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _now() -> datetime:
@@ -53,7 +56,7 @@ def _header(statement: Statement, version: int, status: str, **extra: Any) -> di
 def _store(engine: sa.Engine, statement: Statement, header: dict[str, Any], config: CostModelConfig,
            **options: Any) -> None:
     store.write_version(engine, header, statement.lines,
-                        statement.efficiency, statement.entitlement, **options)
+                        statement.efficiency, statement.entitlement, statement.pools, **options)
     publish_results(engine, statement, config)
 
 
@@ -82,9 +85,11 @@ def publish_results(engine: sa.Engine, statement: Statement, config: CostModelCo
 def _stored(engine: sa.Engine, header: dict[str, Any], stale: bool = False,
             sector: str | None = None) -> StoredStatement:
     month, version = header["month"], int(header["version"])
-    return StoredStatement(header, store.read_lines(engine, month, version, sector),
-                           store.read_efficiency(engine, month, version, sector),
-                           store.read_entitlement(engine, month, version, sector), stale)
+    lines = store.read_lines(engine, month, version, sector)
+    clusters = None if sector is None else sorted(set(lines["cluster_id"]))
+    return StoredStatement(header, lines, store.read_efficiency(engine, month, version, sector),
+                           store.read_entitlement(engine, month, version, sector), stale,
+                           store.read_pools(engine, month, version, clusters))
 
 
 def _changed(header: dict[str, Any], statement: Statement) -> bool:

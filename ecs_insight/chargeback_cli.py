@@ -16,6 +16,7 @@ from rich.table import Table
 
 from chargeback import lifecycle
 from chargeback.lifecycle import StoredStatement
+from chargeback.pools import COMPUTE_POOLS
 from common.errors import ConfigError, InsightError
 from common.windows import parse_month
 from ecs_insight import jobs
@@ -27,6 +28,7 @@ MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
 TOP_WASTE = 10
 MONEY_FORMAT = "#,##0.00"
 SUMMARY_KEYS = ["sector_id", "cluster_id", "namespace", "application", "cost_centre", "cost_type"]
+POOL_ORDER = (*COMPUTE_POOLS, "storage", "logging")  # then the rate card's pools, by name
 
 
 class StatementFormat(StrEnum):
@@ -98,7 +100,8 @@ def emit(stored: StoredStatement, fmt: StatementFormat, sector: str | None, outp
     header = stored.header
     if fmt is StatementFormat.json:
         payload = {"statement": _header_json(stored), "sector": sector, "lines": _records(stored.lines),
-                   "efficiency": _records(stored.efficiency), "entitlement": _records(stored.entitlement)}
+                   "efficiency": _records(stored.efficiency), "entitlement": _records(stored.entitlement),
+                   "pools": _records(stored.pools)}
         _write(json.dumps(payload, default=_json_default, indent=2) + "\n", output)
     elif fmt is StatementFormat.csv:
         _write(stored.lines.to_csv(index=False), output)
@@ -120,19 +123,38 @@ def _write(text: str, output: Path | None) -> None:
 def write_xlsx(stored: StoredStatement, target: Path) -> None:
     completeness = json.loads(stored.header["completeness"])
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        head = pd.DataFrame([{k: _json_default(v) if v is not None else "" for k, v in _header_values(stored).items()
+        head = pd.DataFrame([{k: _header_cell(k, v) for k, v in _header_values(stored).items()
                               if k not in ("completeness", "diff")} | {"stale": stored.stale}])
         head.T.reset_index().to_excel(writer, sheet_name="statement", index=False, header=["field", "value"])
+        _header_money_format(writer.sheets["statement"])
         by_namespace = summary(stored.lines).assign(amount=lambda f: f["amount"].astype(float))
         by_namespace.to_excel(writer, sheet_name="summary", index=False)
         _money_format(writer.sheets["summary"], list(by_namespace.columns))
         for name, frame in (("lines", stored.lines), ("efficiency", stored.efficiency),
-                            ("entitlement", stored.entitlement)):
+                            ("entitlement", stored.entitlement), ("pools", stored.pools)):
             money = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, Decimal)).any()]
             frame.astype({c: float for c in money}).to_excel(writer, sheet_name=name, index=False)
             _money_format(writer.sheets[name], list(frame.columns))
         pd.DataFrame([{"cluster_id": c, **v} for c, v in completeness.items()]).to_excel(
             writer, sheet_name="completeness", index=False)
+
+
+def _header_cell(key: str, value: object) -> object:
+    """A header value for the statement sheet: amounts and version numbers as numbers (amounts formatted
+    by ``_header_money_format``), anything else as text."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if key.endswith("amount"):
+        return float(Decimal(str(value)))
+    return _json_default(value)
+
+
+def _header_money_format(sheet: Any) -> None:
+    for field_cell, value_cell in sheet.iter_rows(min_row=2, max_col=2):
+        if str(field_cell.value).endswith("amount"):
+            value_cell.number_format = MONEY_FORMAT
 
 
 def _money_format(sheet: Any, columns: list[str]) -> None:
@@ -190,7 +212,41 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
             wasted.add_row(row.sector_id, row.cluster_id, row.namespace, _percent(row.cpu_efficiency),
                            _percent(row.memory_efficiency), f"{Decimal(row.wasted_amount):,.2f}")
         out.print(wasted)
+    _pools_table(out, stored, h["currency"], sector)
     out.print(completeness_note(h), highlight=False)
+
+
+def pools_by_cluster(pools: pd.DataFrame) -> pd.DataFrame:
+    """One row per cluster, one column per pool (compute pools, storage, logging, then any other by
+    name), a total column and a total row; a cluster without some pool shows 0 for it."""
+    named = list(dict.fromkeys([p for p in POOL_ORDER if p in set(pools["pool"])] + sorted(set(pools["pool"]))))
+    amounts: dict[str, dict[str, Decimal]] = {}
+    for cluster_id, pool, amount in zip(pools["cluster_id"], pools["pool"], pools["amount"], strict=True):
+        amounts.setdefault(str(cluster_id), {})[str(pool)] = Decimal(amount)
+    rows = [{"cluster_id": c, **{p: by_pool.get(p, Decimal(0)) for p in named}}
+            for c, by_pool in sorted(amounts.items())]
+    rows.append({"cluster_id": "total", **{p: sum((r[p] for r in rows), Decimal(0)) for p in named}})
+    frame = pd.DataFrame(rows, columns=["cluster_id", *named])
+    frame["total"] = [sum((r[p] for p in named), Decimal(0)) for r in rows]
+    return frame
+
+
+def _pools_table(out: Any, stored: StoredStatement, currency: str, sector: str | None) -> None:
+    """Whole pools per cluster; with a sector, of the clusters it has lines on (shared with other sectors:
+    its part of them is its lines)."""
+    title = f"cost pools by cluster ({currency})"
+    if sector:
+        title = f"cost pools of the clusters {sector} has lines on, whole ({currency})"
+    table = Table(title=title, min_width=len(title) + 4)  # an empty table keeps its title on one line
+    frame = pools_by_cluster(stored.pools)
+    for column in frame.columns:
+        table.add_column(column, justify="left" if column == "cluster_id" else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(str(row[0]), *[f"{v:,.2f}" for v in row[1:]])
+    out.print(table)
+    if stored.pools.empty and not stored.lines.empty:
+        out.print(f"no cost pools are stored with version {_header_values(stored)['version']}: it was stored "
+                  "before statements kept their pools (its lines are complete)", highlight=False)
 
 
 def completeness_note(header: dict[str, object]) -> str:

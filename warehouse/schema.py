@@ -468,6 +468,18 @@ chargeback_entitlement = Table(
     Column("basis", Text, nullable=False),
 )
 
+chargeback_statement_pool = Table(
+    "chargeback_statement_pool",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("cluster_id", String(64), primary_key=True),
+    Column("pool", String(64), primary_key=True,
+           comment="Cost pool (hardware, vmware-licence, ...) or rate-card fee the cluster's lines come from"),
+    Column("amount", Money, nullable=False, comment="The whole pool: its lines on the cluster sum to it"),
+    Column("basis", Text, nullable=False, comment="How the pool was derived, in words"),
+)
+
 FACT_TABLES: dict[str, Table] = {
     t.name: t
     for t in (

@@ -1,6 +1,6 @@
 """Storing and reading versioned chargeback statements.
 
-A statement version is written with its lines, efficiency and entitlement rows in one
+A statement version is written with its lines, efficiency, entitlement and cost pool rows in one
 transaction. Only a draft may be replaced; a closed version is never updated except to mark it
 superseded by a restatement, which is a new version.
 """
@@ -20,9 +20,11 @@ from warehouse.schema import (
     chargeback_namespace_efficiency,
     chargeback_statement,
     chargeback_statement_line,
+    chargeback_statement_pool,
 )
 
-DETAIL_TABLES = (chargeback_statement_line, chargeback_namespace_efficiency, chargeback_entitlement)
+DETAIL_TABLES = (chargeback_statement_line, chargeback_namespace_efficiency, chargeback_entitlement,
+                 chargeback_statement_pool)
 
 
 def versions(bind: sa.Engine | sa.Connection, month: str) -> pd.DataFrame:
@@ -39,7 +41,7 @@ def latest(bind: sa.Engine | sa.Connection, month: str) -> dict[str, Any] | None
 
 
 def write_version(engine: sa.Engine, header: dict[str, Any], lines: pd.DataFrame, efficiency: pd.DataFrame,
-                  entitlement: pd.DataFrame, *, replace_draft: bool = False,
+                  entitlement: pd.DataFrame, pools: pd.DataFrame, *, replace_draft: bool = False,
                   supersede: int | None = None) -> None:
     """Store one version. ``replace_draft`` first deletes that version if it is a draft;
     ``supersede`` marks that closed version superseded in the same transaction."""
@@ -62,7 +64,7 @@ def write_version(engine: sa.Engine, header: dict[str, Any], lines: pd.DataFrame
                 raise DataError(f"statement {month} version {supersede} is not closed; nothing to supersede",
                                 month=month, version=supersede)
         conn.execute(s.insert(), [header])
-        for table, frame in zip(DETAIL_TABLES, (lines, efficiency, entitlement), strict=True):
+        for table, frame in zip(DETAIL_TABLES, (lines, efficiency, entitlement, pools), strict=True):
             if not frame.empty:
                 insert_rows(conn, table, conform_frame(table, frame.assign(**key)))
 
@@ -90,3 +92,11 @@ def read_efficiency(bind: sa.Engine | sa.Connection, month: str, version: int,
 def read_entitlement(bind: sa.Engine | sa.Connection, month: str, version: int,
                      sector: str | None = None) -> pd.DataFrame:
     return read_detail(bind, chargeback_entitlement, month, version, sector)
+
+
+def read_pools(bind: sa.Engine | sa.Connection, month: str, version: int,
+               clusters: list[str] | None = None) -> pd.DataFrame:
+    """The version's cost pools per cluster (``clusters``: only those); none for a version stored before
+    the pools were (migration 0009)."""
+    pools = read_detail(bind, chargeback_statement_pool, month, version)
+    return pools if clusters is None else pools[pools["cluster_id"].isin(clusters)].reset_index(drop=True)

@@ -77,7 +77,7 @@ def test_statement_formats(config: Path, tmp_path: Path) -> None:
                        "--sector", "CTI", "--config", str(config))
     assert code == 0, err
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["statement", "summary", "lines", "efficiency", "entitlement", "completeness"]
+    assert book.sheetnames == ["statement", "summary", "lines", "efficiency", "entitlement", "pools", "completeness"]
     sheet = book["lines"]
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]

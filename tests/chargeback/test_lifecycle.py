@@ -29,6 +29,7 @@ from warehouse.schema import (
     chargeback_result,
     chargeback_statement,
     chargeback_statement_line,
+    chargeback_statement_pool,
     pod_usage_hourly,
 )
 
@@ -160,7 +161,7 @@ def sequence_warehouse(tiny_duckdb: tuple[Settings, sa.Engine]) -> Iterator[tupl
 def _reset(engine: sa.Engine, late: list[dict]) -> None:
     with engine.begin() as conn:
         for table in (chargeback_statement_line, chargeback_namespace_efficiency, chargeback_entitlement,
-                      chargeback_statement):
+                      chargeback_statement_pool, chargeback_statement):
             conn.execute(table.delete())
     arrive(engine, late)
 
@@ -171,7 +172,7 @@ def test_closed_versions_never_change(sequence_warehouse: tuple[CostModelConfig,
                                       operations: list[str]) -> None:
     config, engine, late = sequence_warehouse
     _reset(engine, late)
-    frozen: dict[int, pd.DataFrame] = {}
+    frozen: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
     for op in operations:
         try:
             if op == "refresh":
@@ -194,9 +195,11 @@ def test_closed_versions_never_change(sequence_warehouse: tuple[CostModelConfig,
             assert history.iloc[-1]["status"] == "closed"  # nothing opens again after a close
         for row in history.itertuples(index=False):
             lines = lines_of(engine, row.version)
-            assert sum(lines["amount"]) == row.total_amount
+            pools = store.read_pools(engine, MONTH, row.version)
+            assert sum(lines["amount"]) == row.total_amount == sum(pools["amount"])
             if row.status in ("closed", "superseded"):
                 if row.version in frozen:
-                    pd.testing.assert_frame_equal(lines, frozen[row.version])
+                    pd.testing.assert_frame_equal(lines, frozen[row.version][0])
+                    pd.testing.assert_frame_equal(pools, frozen[row.version][1])
                 else:
-                    frozen[row.version] = lines
+                    frozen[row.version] = lines, pools
