@@ -2,10 +2,11 @@
 plus a refill of recent failed windows.
 
 The watermark of a scope (cluster or vCenter) is the end of the latest window a succeeded run
-covered (collection_run holds it, no other state). A run starts at the oldest scope watermark, so a
-cluster that failed is collected again with the next run, and re-collecting the others only
-replaces their slices. Holes behind a watermark (a window that failed while later ones succeeded)
-are refilled while they are younger than ``refill_days``.
+covered (collection_run holds it, no other state). A source whose data lands late (logs shipped
+with a backlog) is collected again for its last ``recollect_hours`` on every run. A run starts at
+the oldest scope watermark, so a cluster that failed is collected again with the next run, and
+re-collecting the others only replaces their slices. Holes behind a watermark (a window that
+failed while later ones succeeded) are refilled while they are younger than ``refill_days``.
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ def last_complete_hour(now: datetime, schedule: ScheduleConfig) -> datetime:
 
 
 def plan(engine: sa.Engine, source: str, schedule: ScheduleConfig, now: datetime) -> list[Window]:
-    """Windows to collect now: refills of holes, then [oldest watermark, last complete hour)."""
+    """Windows to collect now: refills of holes, then [oldest watermark, last complete hour), reaching
+    back at least the source's ``recollect_hours`` for data that lands late."""
     end = last_complete_hour(now, schedule)
     floor = end - timedelta(hours=schedule.max_catchup_hours)
     marks = runs.active_watermarks(engine, source)
     start = min(marks.values()) if marks else end - timedelta(hours=schedule.first_run_hours)
-    start = max(start, floor)
+    late = schedule.recollect_hours.get(source, 0)
+    start = max(min(start, end - timedelta(hours=late)), floor)
     windows: list[Window] = []
     if schedule.refill_days:
         since = end - timedelta(days=schedule.refill_days)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ScheduleConfig(BaseModel):
@@ -20,5 +20,18 @@ class ScheduleConfig(BaseModel):
         description="An incremental run reaches back at most this far; older holes need `collect --start --end`.")
     refill_days: int = Field(default=7, ge=0, le=366,
                              description="Failed windows this recent are collected again by the next run.")
+    recollect_hours: dict[str, int] = Field(
+        default_factory=lambda: {"elasticsearch": 2},
+        description="Per source name, hours before the last complete hour that every incremental run "
+        "collects again, for data that lands late (log shipping backlogs); replaced, never doubled. "
+        "Sources not named: 0.")
     metrics_port: int | None = Field(default=None, ge=1, le=65535,
                                      description="Port of the scheduler's /metrics endpoint (health); null: none.")
+
+    @field_validator("recollect_hours")
+    @classmethod
+    def _hours_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        for source, hours in value.items():
+            if not 0 <= hours <= 24 * 7:
+                raise ValueError(f"{source}: {hours} hours; expected 0 to {24 * 7}")
+        return value

@@ -157,3 +157,31 @@ def test_the_app_serves_health_metrics(warehouse_engine: sa.Engine) -> None:
     assert response.status_code == 200 and response.mimetype == "text/plain"
     text = response.get_data(as_text=True)
     assert 'ecs_insight_collection_rows_total{scope="ocp-cti-01",source="prometheus"} 42.0' in text
+
+
+def test_late_data_is_picked_up_by_recollecting_the_last_hours(warehouse_engine: sa.Engine) -> None:
+    """Logs shipped with a backlog land after their hour was collected: a source with
+    recollect_hours collects those hours again on every run, replacing, never doubling."""
+    engine = warehouse_engine
+    schedule = SCHEDULE.model_copy(update={"recollect_hours": {"synthetic": 2}})
+    now = T0 + timedelta(hours=10, minutes=3)
+    end = T0 + timedelta(hours=9)
+    assert plan(engine, "synthetic", schedule, now) == [Window(T0 + timedelta(hours=3), end)]
+    late = Window(end - timedelta(hours=1), end)
+    first = collect_incremental(engine, FlakySource(late, cluster="ocp-icg-01"), schedule, slice_hours=1, now=now)
+    assert first.failures  # the late hour is missing for now (the source cannot serve it yet)
+    rows = table_rows(engine)
+    # Later in the same hour nothing new is complete, yet the last two hours are collected again.
+    assert plan(engine, "synthetic", schedule, now + timedelta(minutes=1)) == [Window(end - timedelta(hours=2), end)]
+    again = collect_incremental(engine, FlakySource(), schedule, slice_hours=1, now=now + timedelta(minutes=1))
+    assert not again.failures and T0 + timedelta(hours=8) in hours_stored(engine, "ocp-icg-01")
+    truth = ESTATE.truth.row_counts(Window(T0 + timedelta(hours=3), end))
+    assert table_rows(engine) == {name: truth.get(name, 0) for name in rows}
+    # Without the setting, a run in the same hour has nothing to do.
+    assert plan(engine, "synthetic", SCHEDULE, now + timedelta(minutes=1)) == []
+
+
+def table_rows(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for name, t in FACT_TABLES.items()}
