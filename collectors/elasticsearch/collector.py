@@ -5,13 +5,19 @@ cluster is either complete or reported as a ScopeFailure (its run fails with the
 stored rows stay as they were). Partial results (failed shards, a server-side timeout) count as a
 transient failure of that cluster rather than short counts: the next run of the window refills it.
 Every cluster yields both tables, empty frames included, so re-collection clears rows that are gone.
+
+Before its searches a cluster's indices are asked for its earliest document (retention.py): a
+pattern that matches no index or a window whose logs were deleted fails the cluster, and a window
+that starts before the earliest document is collected (and its batches scoped) from that hour on,
+so stored figures are never replaced by the absence of logs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 from elasticsearch import Elasticsearch
@@ -19,6 +25,14 @@ from elasticsearch import Elasticsearch
 from collectors.base import Batch, ScopeFailure
 from collectors.elasticsearch.client import Searcher, SearchRefused, build_client
 from collectors.elasticsearch.config import ClusterIndices, ElasticsearchSourceConfig, Fields
+from collectors.elasticsearch.retention import (
+    LogsExpired,
+    NoIndexMatched,
+    collectable,
+    earliest_body,
+    matched_no_index,
+    parse_earliest,
+)
 from collectors.elasticsearch.sli import parse_sli, sli_body
 from collectors.elasticsearch.volume import (
     VolumeRow,
@@ -61,13 +75,44 @@ class ElasticsearchCollector:
                               f"{window.end})", source=SOURCE)
         for cluster in self.config.clusters:
             try:
-                volume = self._volume(cluster, window)
-                slis = self._slis(cluster, window)
+                held = self._held(cluster, window)
+                volume = self._volume(cluster, held)
+                slis = self._slis(cluster, held)
             except InsightError as exc:
                 yield ScopeFailure(SOURCE, cluster.cluster_id, window, exc)
                 continue
-            yield Batch("log_volume_hourly", SOURCE, cluster.cluster_id, window, volume)
-            yield Batch("sli_5m", SOURCE, cluster.cluster_id, window, slis)
+            if held != window:
+                log.warning("%s: logs before %s are no longer in Elasticsearch; [%s, %s) keeps its stored "
+                            "figures", cluster.cluster_id, held.start, window.start, held.start)
+            # Batches cover only the hours held: each replaces exactly its own window, the hours before
+            # stay as stored. The job still records the run for the whole window it was asked for.
+            yield Batch("log_volume_hourly", SOURCE, cluster.cluster_id, held, volume)
+            yield Batch("sli_5m", SOURCE, cluster.cluster_id, held, slis)
+
+    # ----------------------------------------------------------------------- retention
+
+    def _held(self, cluster: ClusterIndices, window: Window) -> Window:
+        """The part of ``window`` the cluster's indices still hold (one search); errors keep stored rows."""
+        index = self.config.indices(cluster)
+        response = self._search(index, earliest_body(self.fields, self._cluster_filter(cluster)),
+                                what="earliest log document", cluster=cluster.cluster_id)
+        earliest = parse_earliest(response)
+        if earliest is None:
+            why = "its logs aged out" if self._cluster_filter(cluster) is None else (
+                f"its logs aged out, or {self.fields.cluster} does not hold {cluster.cluster_id!r} in its documents")
+            raise LogsExpired(f"the indices {index} hold no document of cluster {cluster.cluster_id}: {why}; "
+                              "stored figures kept", cluster=cluster.cluster_id, index=index)
+        return collectable(cluster.cluster_id, window, earliest)
+
+    def _search(self, index: str, body: dict[str, Any], *, what: str, cluster: str) -> Mapping[str, Any]:
+        """One search that fails when no index matched: an empty result there is not 'no logs'."""
+        response = self.searcher.search(index, body, what=what, cluster=cluster)
+        if matched_no_index(response):
+            raise NoIndexMatched(f"{what}: no index matches {index} for cluster {cluster}; check the index "
+                                 "pattern (sources.elasticsearch index_pattern / sli_index_pattern or the "
+                                 "cluster's own), that the indices exist (GET _cat/indices/<pattern>) and that "
+                                 "the role may read them; stored figures kept", cluster=cluster, index=index)
+        return response
 
     # ----------------------------------------------------------------------- volume
 
@@ -103,8 +148,7 @@ class ElasticsearchCollector:
         after = None
         for _ in range(MAX_PAGES):
             body = composite_body(self.fields, chunk, self._cluster_filter(cluster), self.config.page_size, after)
-            response = self.searcher.search(index, body, what="log volume (composite page)",
-                                            cluster=cluster.cluster_id)
+            response = self._search(index, body, what="log volume (composite page)", cluster=cluster.cluster_id)
             page, nxt = parse_composite(response, self.fields, chunk)
             rows.extend(page)
             if nxt is None or len(page) < self.config.page_size:
@@ -124,7 +168,7 @@ class ElasticsearchCollector:
         after: str | None = None
         for _ in range(MAX_PAGES):
             body = terms_body(self.fields, chunk, self._cluster_filter(cluster), per_page, after)
-            response = self.searcher.search(index, body, what="log volume (terms page)", cluster=cluster.cluster_id)
+            response = self._search(index, body, what="log volume (terms page)", cluster=cluster.cluster_id)
             page, names, left = parse_terms(response, self.fields, chunk)
             rows.extend(page)
             if len(names) < per_page or left == 0:
@@ -145,8 +189,8 @@ class ElasticsearchCollector:
                 continue
             for chunk in window.split(timedelta(hours=self.config.chunk_hours)):
                 body = sli_body(sli, self.fields, chunk, self._cluster_filter(cluster, sli=True))
-                response = self.searcher.search(index, body, what=f"SLI {sli.namespace}/{sli.service} {sli.sli}",
-                                                cluster=cluster.cluster_id)
+                response = self._search(index, body, what=f"SLI {sli.namespace}/{sli.service} {sli.sli}",
+                                        cluster=cluster.cluster_id)
                 records.extend({
                     "bucket_start": r.bucket_start, "source": SOURCE, "cluster_id": cluster.cluster_id,
                     "namespace": sli.namespace, "service": sli.service, "sli": sli.sli, "good_events": r.good,

@@ -157,7 +157,9 @@ class ElasticsearchSourceConfig(BaseModel):
     index_pattern: str = Field(
         default="app-{cluster}-*,infra-{cluster}-*",
         description="Comma-separated indices or patterns holding a cluster's container logs; {cluster} is the "
-        "cluster id. Without {cluster}, documents are filtered on fields.cluster instead.")
+        "cluster id. Without {cluster}, documents are filtered on fields.cluster instead. A pattern matching "
+        "no index fails the cluster; hours before the cluster's earliest document held (deleted by the "
+        "index retention) are not collected, so their stored figures stay.")
     sli_index_pattern: str = Field(
         default="app-{cluster}-*",
         description="Indices holding access logs for the SLI queries; {cluster} as in index_pattern.")

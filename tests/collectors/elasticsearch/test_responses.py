@@ -25,6 +25,7 @@ from collectors.base import Batch, ScopeFailure
 from collectors.elasticsearch.client import PartialResults, shard_failure
 from collectors.elasticsearch.collector import make_collector
 from collectors.elasticsearch.config import OPENSHIFT
+from collectors.elasticsearch.retention import LogsExpired, NoIndexMatched, parse_earliest
 from collectors.elasticsearch.sli import parse_sli
 from collectors.elasticsearch.volume import parse_composite, parse_terms
 from common.errors import DataError, TransientError
@@ -41,17 +42,35 @@ HOUR_MS = 3_600_000
 OK_SHARDS = {"total": 5, "successful": 5, "skipped": 0, "failed": 0}
 
 
-class ScriptedClient:
-    """Stands in for elasticsearch.Elasticsearch: records each search and answers from a script."""
+def earliest_answer(ms: int | None = MS) -> dict[str, Any]:
+    """The retention search's response (the first hit sorted by @timestamp) as Elasticsearch 8 gives it."""
+    hits = [] if ms is None else [{"_index": "app-c1-2026.09.01", "_id": "e1", "_score": None, "sort": [ms]}]
+    return {"took": 1, "timed_out": False, "_shards": OK_SHARDS, "hits": {"max_score": None, "hits": hits}}
 
-    def __init__(self, answers: list[Mapping[str, Any] | Exception]) -> None:
+
+class ScriptedClient:
+    """Stands in for elasticsearch.Elasticsearch: records each search and answers from a script.
+
+    The per-cluster retention search (the one sorted by @timestamp) is answered by ``earliest`` and
+    recorded apart, so the scripts below list only the volume and SLI searches.
+    """
+
+    def __init__(self, answers: list[Mapping[str, Any] | Exception],
+                 earliest: Mapping[str, Any] | Exception | None = None) -> None:
         self.answers = list(answers)
+        self.earliest = earliest if earliest is not None else earliest_answer()
         self.requests: list[dict[str, Any]] = []
+        self.earliest_requests: list[dict[str, Any]] = []
 
     def options(self, **_: Any) -> ScriptedClient:
         return self
 
     def search(self, **request: Any) -> Mapping[str, Any]:
+        if "sort" in request:
+            self.earliest_requests.append(request)
+            if isinstance(self.earliest, Exception):
+                raise self.earliest
+            return self.earliest
         self.requests.append(request)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
@@ -234,3 +253,44 @@ def test_malformed_responses_name_what_is_wrong() -> None:
     client = ScriptedClient([{"_shards": OK_SHARDS, "aggregations": {"volume": {"buckets": "oops"}}}])
     out = collect(client, paging="composite")
     assert isinstance(out[0], ScopeFailure) and "aggregations.volume.buckets is not a list" in str(out[0].error)
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def test_retention_search_asks_for_the_first_document_and_narrows_the_window() -> None:
+    answer = earliest_answer(MS + HOUR_MS + 17 * 60_000)  # 11:17, the second hour of the window
+    client = ScriptedClient([composite_page([("alpha", 1, 4, 0, 0, 40.0)], after=None)], earliest=answer)
+    batches = collect(client, paging="composite")
+    held = Window(T0 + timedelta(hours=1), WINDOW.end)
+    assert [(b.table, b.window) for b in batches] == [("log_volume_hourly", held), ("sli_5m", held)]
+    assert client.requests[0]["query"]["bool"]["filter"][0]["range"]["@timestamp"]["gte"] == "2026-09-01T11:00:00.000Z"
+    (asked,) = client.earliest_requests
+    assert asked["index"] == "app-c1-*,infra-c1-*" and asked["size"] == 1 and asked["_source"] is False
+    assert asked["sort"] == [{"@timestamp": {"order": "asc", "numeric_type": "date"}}]  # ms for date_nanos too
+    assert asked["track_total_hits"] is False and "aggs" not in asked
+    assert parse_earliest(earliest_answer(None)) is None
+    with pytest.raises(DataError, match="no sort value"):
+        parse_earliest({"hits": {"hits": [{"_id": "x"}]}})
+    with pytest.raises(DataError, match="expected epoch milliseconds"):
+        parse_earliest({"hits": {"hits": [{"_id": "x", "sort": ["2026-09-01T10:00:00Z"]}]}})
+
+
+def test_a_window_ending_at_the_earliest_hour_is_gone_and_asks_nothing_more() -> None:
+    client = ScriptedClient([], earliest=earliest_answer(MS + 2 * HOUR_MS + 1))
+    out = collect(client, paging="composite")
+    assert len(out) == 1 and isinstance(out[0], ScopeFailure) and isinstance(out[0].error, LogsExpired)
+    assert str(out[0].error).startswith("logs for [2026-09-01 10:00, 2026-09-01 12:00) are no longer in "
+                                        "Elasticsearch: the earliest document of cluster c1 is at 2026-09-01 "
+                                        "12:00:00 UTC; stored figures kept")
+    assert client.requests == []
+
+
+def test_no_shard_searched_means_no_index_matched() -> None:
+    nothing = {"took": 0, "timed_out": False, "_shards": {"total": 0, "successful": 0, "skipped": 0, "failed": 0},
+               "hits": {"total": {"value": 0, "relation": "eq"}, "max_score": 0.0, "hits": []}}
+    out = collect(ScriptedClient([], earliest=nothing), paging="composite")
+    assert isinstance(out[0], ScopeFailure) and isinstance(out[0].error, NoIndexMatched)
+    # the volume search checks it too (indices deleted between the two searches)
+    out = collect(ScriptedClient([nothing]), paging="composite")
+    assert isinstance(out[0], ScopeFailure) and "log volume (composite page): no index matches" in str(out[0].error)
