@@ -9,7 +9,8 @@ Every cluster yields both tables, empty frames included, so re-collection clears
 Before its searches a cluster's indices are asked for its earliest document (retention.py): a
 pattern that matches no index or a window whose logs were deleted fails the cluster, and a window
 that starts before the earliest document is collected (and its batches scoped) from that hour on,
-so stored figures are never replaced by the absence of logs.
+so stored figures are never replaced by the absence of logs. SLI queries on other indices (access
+logs) get the same check, and their batch its own window.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from elasticsearch import Elasticsearch
 
 from collectors.base import Batch, ScopeFailure
 from collectors.elasticsearch.client import Searcher, SearchRefused, build_client
-from collectors.elasticsearch.config import ClusterIndices, ElasticsearchSourceConfig, Fields
+from collectors.elasticsearch.config import ClusterIndices, ElasticsearchSourceConfig, Fields, SliQuery
 from collectors.elasticsearch.retention import (
     LogsExpired,
     NoIndexMatched,
@@ -77,7 +78,8 @@ class ElasticsearchCollector:
             try:
                 held = self._held(cluster, window)
                 volume = self._volume(cluster, held)
-                slis = self._slis(cluster, held)
+                sli_held = self._sli_held(cluster, held)
+                slis = self._slis(cluster, sli_held)
             except InsightError as exc:
                 yield ScopeFailure(SOURCE, cluster.cluster_id, window, exc)
                 continue
@@ -87,22 +89,32 @@ class ElasticsearchCollector:
             # Batches cover only the hours held: each replaces exactly its own window, the hours before
             # stay as stored. The job still records the run for the whole window it was asked for.
             yield Batch("log_volume_hourly", SOURCE, cluster.cluster_id, held, volume)
-            yield Batch("sli_5m", SOURCE, cluster.cluster_id, held, slis)
+            yield Batch("sli_5m", SOURCE, cluster.cluster_id, sli_held, slis)
 
     # ----------------------------------------------------------------------- retention
 
-    def _held(self, cluster: ClusterIndices, window: Window) -> Window:
+    def _held(self, cluster: ClusterIndices, window: Window, sli: bool = False) -> Window:
         """The part of ``window`` the cluster's indices still hold (one search); errors keep stored rows."""
-        index = self.config.indices(cluster)
-        response = self._search(index, earliest_body(self.fields, self._cluster_filter(cluster)),
-                                what="earliest log document", cluster=cluster.cluster_id)
+        index = self.config.sli_indices(cluster) if sli else self.config.indices(cluster)
+        response = self._search(index, earliest_body(self.fields, self._cluster_filter(cluster, sli)),
+                                what=f"earliest {'access ' if sli else ''}log document", cluster=cluster.cluster_id)
         earliest = parse_earliest(response)
         if earliest is None:
-            why = "its logs aged out" if self._cluster_filter(cluster) is None else (
+            why = "its logs aged out" if self._cluster_filter(cluster, sli) is None else (
                 f"its logs aged out, or {self.fields.cluster} does not hold {cluster.cluster_id!r} in its documents")
             raise LogsExpired(f"the indices {index} hold no document of cluster {cluster.cluster_id}: {why}; "
                               "stored figures kept", cluster=cluster.cluster_id, index=index)
-        return collectable(cluster.cluster_id, window, earliest)
+        return collectable(cluster.cluster_id, window, earliest, index)
+
+    def _sli_held(self, cluster: ClusterIndices, held: Window) -> Window:
+        """The part of ``held`` the access-log indices still hold: they may be kept for less time than
+        the container logs. One more search, only for a cluster with SLI queries on other indices."""
+        if not self._sli_queries(cluster) or self.config.sli_indices(cluster) == self.config.indices(cluster):
+            return held
+        return self._held(cluster, held, sli=True)
+
+    def _sli_queries(self, cluster: ClusterIndices) -> list[SliQuery]:
+        return [q for q in self.config.slis if not q.clusters or cluster.cluster_id in q.clusters]
 
     def _search(self, index: str, body: dict[str, Any], *, what: str, cluster: str) -> Mapping[str, Any]:
         """One search that fails when no index matched: an empty result there is not 'no logs'."""
@@ -184,9 +196,7 @@ class ElasticsearchCollector:
     def _slis(self, cluster: ClusterIndices, window: Window) -> pd.DataFrame:
         records = []
         index = self.config.sli_indices(cluster)
-        for sli in self.config.slis:
-            if sli.clusters and cluster.cluster_id not in sli.clusters:
-                continue
+        for sli in self._sli_queries(cluster):
             for chunk in window.split(timedelta(hours=self.config.chunk_hours)):
                 body = sli_body(sli, self.fields, chunk, self._cluster_filter(cluster, sli=True))
                 response = self._search(index, body, what=f"SLI {sli.namespace}/{sli.service} {sli.sli}",

@@ -13,6 +13,9 @@ window one small search asks for the earliest document the cluster's indices hol
   the hours before keep what is stored;
 - otherwise the whole window is collected (an hour without documents is a quiet hour: zero rows).
 
+A cluster with SLI queries on other indices (access logs, often kept for less time) has those
+indices checked the same way, and its SLI batch covers only the part they still hold.
+
 The search is the first document sorted by the timestamp (``size: 1``), not a ``min`` aggregation:
 - Elasticsearch answers a size-1 sort on a date field by skipping every block of documents that
   cannot come first (the sort optimisation, 7.6+), also under the cluster filter of shared indices,
@@ -83,11 +86,12 @@ def expired_message(cluster: str, window: Window, earliest: datetime) -> str:
             "UTC; stored figures kept")
 
 
-def collectable(cluster: str, window: Window, earliest: datetime) -> Window:
-    """The part of ``window`` the indices still hold; LogsExpired when none of it is."""
+def collectable(cluster: str, window: Window, earliest: datetime, index: str | None = None) -> Window:
+    """The part of ``window`` the indices (``index``, named in the error) still hold; LogsExpired when
+    none of it is."""
     first_hour = floor_hour(earliest)
     if window.end <= first_hour:
-        raise LogsExpired(expired_message(cluster, window, earliest), cluster=cluster)
+        raise LogsExpired(expired_message(cluster, window, earliest), cluster=cluster, index=index)
     if window.start < first_hour:
         return Window(first_hour, window.end)
     return window

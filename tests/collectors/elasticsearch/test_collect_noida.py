@@ -146,9 +146,8 @@ def test_forcing_composite_on_a_server_without_it_fails_each_cluster_clearly(
     assert "composite" in str(out[0].error) and es.slice.clusters[0] in str(out[0].error)
 
 
-def test_a_refused_sli_query_fails_only_its_cluster(warehouse_engine: sa.Engine,
-                                                    elasticsearch_estate: ElasticsearchEstate) -> None:
-    es = elasticsearch_estate
+def test_a_refused_sli_query_fails_only_its_cluster(warehouse_engine: sa.Engine, access_logs: AccessLogs) -> None:
+    es = access_logs.es  # the access-log indices exist: the query itself is refused
     bad, good = es.slice.clusters
     malformed = {"term": {"a": 1}, "match": {"b": 2}}  # one query object with two query types
     broken = SliQuery(namespace="x", service="y", clusters=[bad], query=malformed, good_status_below=500)

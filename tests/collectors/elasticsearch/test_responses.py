@@ -56,11 +56,13 @@ class ScriptedClient:
     """
 
     def __init__(self, answers: list[Mapping[str, Any] | Exception],
-                 earliest: Mapping[str, Any] | Exception | None = None) -> None:
+                 earliest: Mapping[str, Any] | Exception | None = None,
+                 earliest_by_index: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.answers = list(answers)
         self.earliest = earliest if earliest is not None else earliest_answer()
         self.requests: list[dict[str, Any]] = []
         self.earliest_requests: list[dict[str, Any]] = []
+        self.earliest_by_index = dict(earliest_by_index or {})
 
     def options(self, **_: Any) -> ScriptedClient:
         return self
@@ -68,6 +70,8 @@ class ScriptedClient:
     def search(self, **request: Any) -> Mapping[str, Any]:
         if "sort" in request:
             self.earliest_requests.append(request)
+            if request["index"] in self.earliest_by_index:
+                return self.earliest_by_index[request["index"]]
             if isinstance(self.earliest, Exception):
                 raise self.earliest
             return self.earliest
@@ -294,3 +298,32 @@ def test_no_shard_searched_means_no_index_matched() -> None:
     # the volume search checks it too (indices deleted between the two searches)
     out = collect(ScriptedClient([nothing]), paging="composite")
     assert isinstance(out[0], ScopeFailure) and "log volume (composite page): no index matches" in str(out[0].error)
+
+
+def sli_answer(minutes: list[int]) -> dict[str, Any]:
+    """An SLI search's 5-minute buckets (one request each, all good) at ``minutes`` after T0."""
+    return {"took": 1, "timed_out": False, "_shards": OK_SHARDS, "aggregations": {"buckets": {"buckets": [
+        {"key": MS + m * 60_000, "doc_count": 1, "good": {"doc_count": 1}} for m in minutes]}}}
+
+
+def test_access_logs_kept_for_less_time_narrow_only_the_sli_batch() -> None:
+    from collectors.elasticsearch.config import SliQuery
+
+    sli = SliQuery(namespace="shop", service="web", match={"kubernetes.labels.app": "web"}, good_status_below=500)
+    access = earliest_answer(MS + HOUR_MS + 17 * 60_000)  # access logs from 11:17, container logs from 10:00
+    client = ScriptedClient([composite_page([("alpha", 0, 4, 0, 0, 40.0)], after=None), sli_answer([60, 65])],
+                            earliest_by_index={"access-c1-*": access})
+    batches = collect(client, paging="composite", slis=[sli])
+    assert [(b.table, b.window) for b in batches] == [
+        ("log_volume_hourly", WINDOW), ("sli_5m", Window(T0 + timedelta(hours=1), WINDOW.end))]
+    assert len(batches[1].frame) == 2
+    assert [r["index"] for r in client.earliest_requests] == ["app-c1-*,infra-c1-*", "access-c1-*"]
+    assert client.requests[1]["query"]["bool"]["filter"][0]["range"]["@timestamp"]["gte"] == "2026-09-01T11:00:00.000Z"
+    gone = ScriptedClient([composite_page([], after=None)],
+                          earliest_by_index={"access-c1-*": earliest_answer(MS + 3 * HOUR_MS)})
+    out = collect(gone, paging="composite", slis=[sli])
+    assert len(out) == 1 and isinstance(out[0], ScopeFailure) and isinstance(out[0].error, LogsExpired)
+    assert "are no longer in Elasticsearch" in str(out[0].error) and "index=access-c1-*" in str(out[0].error)
+    same = ScriptedClient([composite_page([], after=None), sli_answer([])])
+    collect(same, paging="composite", slis=[sli], sli_index_pattern="app-{cluster}-*,infra-{cluster}-*")
+    assert len(same.earliest_requests) == 1  # the access logs are in the container-log indices: one check

@@ -94,7 +94,7 @@ def test_an_sli_pattern_matching_no_index_fails_the_cluster(elasticsearch_estate
     config = source_config((cluster,), sli_index_pattern="acess-{cluster}-*", slis=[sli])
     out = list(make_collector(config, client=es.client).collect(es.slice.window))
     assert len(out) == 1 and isinstance(out[0], ScopeFailure) and isinstance(out[0].error, NoIndexMatched)
-    assert "SLI shop/web availability: no index matches acess-" in str(out[0].error)
+    assert "earliest access log document: no index matches acess-" in str(out[0].error)
 
 
 def test_a_window_older_than_the_retention_fails_and_keeps_its_rows(
