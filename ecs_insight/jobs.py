@@ -42,8 +42,7 @@ class LoadReport:
 def open_warehouse(settings: Settings, *, migrate: bool = True, read_only: bool = False) -> sa.Engine:
     """An engine on the configured warehouse: migrated to head first when ``migrate`` (commands that
     write), else checked to be at head (commands that only read; they never change the schema)."""
-    url = settings.warehouse.engine_url()
-    engine = create_warehouse_engine(url, read_only=read_only)
+    engine = create_warehouse_engine(settings.warehouse.engine_url(), read_only=read_only)
     try:
         if migrate and not read_only:
             upgrade(engine)

@@ -35,17 +35,23 @@ def cutting_relay(upstream: str, cut: set[int]) -> Iterator[tuple[int, list[int]
             with lock:
                 served.append(len(served) + 1)
                 number = served[-1]
-            answer = requests.get(upstream + self.path, timeout=60)
-            body = answer.content
-            self.send_response(answer.status_code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2] if number in cut else body)
+            relay(self, upstream, halve=number in cut)
 
     with serving(Relay) as port:
         yield port, served
+
+
+def relay(handler: QuietHandler, upstream: str, *, halve: bool = False) -> None:
+    """Answers ``handler``'s GET with ``upstream``'s answer to it, closing the connection after; with
+    ``halve``, the full Content-Length is announced but only half the body is sent."""
+    answer = requests.get(upstream + handler.path, timeout=60)
+    body = answer.content
+    handler.send_response(answer.status_code)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(body[: len(body) // 2] if halve else body)
 
 
 def pods(batches: list[Batch | ScopeFailure]) -> list[tuple[str, str, str]]:
@@ -85,15 +91,10 @@ def test_clusters_behind_one_url_send_their_own_tokens(prometheus_estate: Promet
 
     class Relay(QuietHandler):
         def do_GET(self) -> None:
-            answer = requests.get(prometheus_estate.server.url + self.path, timeout=60)
             cluster = next(c for c in s.clusters if c in unquote(self.path))
             with lock:
                 seen.setdefault(cluster, set()).add(self.headers.get("Authorization", ""))
-            self.send_response(answer.status_code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer.content)))
-            self.end_headers()
-            self.wfile.write(answer.content)
+            relay(self, prometheus_estate.server.url)
 
     with serving(Relay) as port:
         url = f"http://127.0.0.1:{port}"
