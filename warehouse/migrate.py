@@ -71,12 +71,13 @@ def require_current(engine: sa.Engine) -> None:
     Commands that only read use this instead of :func:`upgrade`: they must work with a database
     role that may not change the schema, and never alter a warehouse as a side effect of a report.
     """
-    current, head = current_revision(engine), head_revision()
+    scripts = _scripts()  # read once: the head and, for an older schema, the known revisions
+    current, head = current_revision(engine), _head(scripts)
     if current == head:
         return
     if current is None:
         problem = "has no warehouse schema"
-    elif current in _known_revisions():
+    elif current in {script.revision for script in scripts.walk_revisions()}:
         problem = f"is at schema revision {current}, older than this version's {head}"
     else:
         raise PermanentError(f"the warehouse is at schema revision {current}, which this version does not know "
@@ -84,13 +85,17 @@ def require_current(engine: sa.Engine) -> None:
     raise PermanentError(f"the warehouse {problem}: run `ecs-insight migrate` (or any collection) first")
 
 
-def _known_revisions() -> set[str]:
-    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def head_revision() -> str:
     """The newest revision shipped with this version of the code."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _head(_scripts())
+
+
+def _head(scripts: ScriptDirectory) -> str:
+    head = scripts.get_current_head()
     if head is None:  # pragma: no cover - the package always ships revisions
         raise RuntimeError(f"no migration revisions found under {MIGRATIONS_DIR}")
     return head
