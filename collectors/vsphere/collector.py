@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -42,7 +42,7 @@ from collectors.vsphere.events import MigrationHistory
 from collectors.vsphere.inventory import Inventory, read_inventory
 from collectors.vsphere.placement import Migration, Placement, place
 from common.errors import InsightError
-from common.windows import Window, floor_hour
+from common.windows import HOUR, Window, floor_hour
 
 log = logging.getLogger(__name__)
 
@@ -256,10 +256,7 @@ def placement_of(rows: dict[str, pd.DataFrame], migrations: list[Migration], win
     """Each VM's host (managed-object id) per hour of ``window`` from ``entity_rows`` and the moves."""
     vms, hosts = rows["vsphere_vm"], rows["vsphere_host"]
     current = dict(zip(vms["_moid"], vms["_host_moid"].where(vms["_host_moid"].notna(), None), strict=True))
-    hours, hour = [], floor_hour(window.start)
-    while hour < window.end:
-        hours.append(hour)
-        hour += timedelta(hours=1)
+    hours = [piece.start for piece in Window(floor_hour(window.start), window.end).split(HOUR)]
     return place(current, migrations, hours, known_hosts=set(hosts["_moid"]))
 
 
@@ -281,9 +278,9 @@ def place_vms(vms: pd.DataFrame, hosts: pd.DataFrame, placement: Placement) -> p
 
 
 def fact_frames(rows: dict[str, pd.DataFrame], hourly: pd.DataFrame, vcenter: str, window: Window,
-                now: datetime, placement: Placement | None = None) -> dict[str, pd.DataFrame]:
+                now: datetime, placement: Placement) -> dict[str, pd.DataFrame]:
     """The three hourly fact frames of one vCenter (entities from ``entity_rows``), in warehouse
-    columns and units; VM rows on the hosts ``placement`` gives (default: the current ones)."""
+    columns and units; VM rows on the hosts ``placement`` gives."""
     hourly = _ensure(hourly.copy(), ("entity", "hour", "cpu_usage_mhz", "cpu_usage_percent", "cpu_demand_mhz",
                                      "cpu_ready_ms", "memory_consumed_bytes", "memory_active_bytes",
                                      "memory_ballooned_bytes", "memory_swapped_bytes", "capacity_bytes",
@@ -294,8 +291,7 @@ def fact_frames(rows: dict[str, pd.DataFrame], hourly: pd.DataFrame, vcenter: st
     hosts["memory_capacity_bytes"] = hosts["memory_bytes"].astype("float64")
     vms = _join(hourly.drop(columns=["cpu_usage_percent"]), rows["vsphere_vm"])
     vms["source"] = SOURCE
-    if placement is not None:
-        vms = place_vms(vms, rows["vsphere_host"], placement)
+    vms = place_vms(vms, rows["vsphere_host"], placement)
     hosts = fill_from_vms(hosts, vms)
     stores = _join(hourly[["entity", "hour", "capacity_bytes", "used_bytes"]],
                    rows["datastore"].drop(columns=["capacity_bytes", "free_bytes"]))
