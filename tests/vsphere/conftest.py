@@ -6,17 +6,22 @@ against what it was started with. Tests that stop a vCenter start their own with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from pydantic import SecretStr
 
+from collectors.base import Batch
 from collectors.vsphere.config import VCenterConfig, VSphereConfig
 from testbed.vcsim import VcsimServer, available, start_vcsim
 
 SHAPE = {"datacenters": 1, "clusters": 2, "cluster_hosts": 3, "standalone_hosts": 1, "vms_per_pool": 4,
          "datastores": 2}
+# vCenter counter ids in vcsim's catalogue (govmomi simulator/vpx/performance_manager.go), for ``series=``.
+CPU_READY, MEM_VMMEMCTL, MEM_SWAPPED, MEM_SWAPUSED = 12, 90, 70, 49
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +66,10 @@ def vcenter_of(server: VcsimServer, name: str = "vc-test", **overrides: object) 
 
 def config_of(*vcenters: VCenterConfig, **overrides: object) -> VSphereConfig:
     return VSphereConfig.model_validate({"vcenters": list(vcenters), **overrides})
+
+
+def by_table(out: Iterable[Any]) -> dict[str, pd.DataFrame]:
+    """A collector's output as {table: frame}; every item must be a Batch (no vCenter failed)."""
+    batches = list(out)
+    assert all(isinstance(b, Batch) for b in batches), batches
+    return {b.table: b.frame for b in batches}

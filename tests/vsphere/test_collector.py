@@ -21,7 +21,7 @@ from collectors.vsphere.events import EVENT_CALLS
 from common.errors import PermanentError
 from common.windows import Window
 from testbed.vcsim import VcsimServer
-from tests.vsphere.conftest import config_of, vcenter_of
+from tests.vsphere.conftest import by_table, config_of, vcenter_of
 
 T0 = datetime(2026, 3, 2, 9)
 WINDOW = Window(T0, T0 + timedelta(hours=3))
@@ -30,11 +30,6 @@ HOURS = 3
 
 def clock() -> datetime:
     return WINDOW.end + timedelta(hours=1)  # a recent window: the 300 s interval is still kept
-
-
-def by_table(batches: list[Any]) -> dict[str, pd.DataFrame]:
-    assert all(isinstance(b, Batch) for b in batches)
-    return {b.table: b.frame for b in batches}
 
 
 @pytest.fixture(scope="module")

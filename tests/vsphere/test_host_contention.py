@@ -21,14 +21,20 @@ from collectors.vsphere.collector import HOST_FROM_VMS, VSphereCollector, fill_f
 from common.windows import Window
 from ecs_insight import jobs
 from testbed.vcsim import VcsimServer
-from tests.vsphere.conftest import config_of, vcenter_of
+from tests.vsphere.conftest import (
+    CPU_READY,
+    MEM_SWAPPED,
+    MEM_SWAPUSED,
+    MEM_VMMEMCTL,
+    by_table,
+    config_of,
+    vcenter_of,
+)
 from warehouse.vsphere import host_contention_hourly
 
 T0 = datetime(2026, 3, 2, 9)
 WINDOW = Window(T0, T0 + timedelta(hours=3))
 HOUR_MS = 3_600_000
-# vCenter counter ids in vcsim's catalogue (vpx/performance_manager.go).
-CPU_READY, MEM_VMMEMCTL, MEM_SWAPPED, MEM_SWAPUSED = 12, 90, 70, 49
 
 
 def clock() -> datetime:
@@ -37,7 +43,7 @@ def clock() -> datetime:
 
 def collect(server: VcsimServer, name: str = "vc-a") -> dict[str, pd.DataFrame]:
     collector = VSphereCollector(config_of(vcenter_of(server, name=name)), clock=clock)
-    return {b.table: b.frame for b in collector.collect(WINDOW)}
+    return by_table(collector.collect(WINDOW))
 
 
 def vm_sums(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -61,7 +67,7 @@ def test_hosts_have_their_own_demand_and_ready(tables: dict[str, pd.DataFrame]) 
     assert (busy["cpu_ready_ms"] <= HOUR_MS * busy["num_cpu"]).all()
     # A host with no VM in the inventory still has its own counters (not a sum of nothing).
     idle = set(tables["vsphere_host"]["host"]) - set(tables["vsphere_vm"]["host"].dropna())
-    assert hosts[hosts["host"].isin(idle)]["cpu_ready_ms"].notna().all()
+    assert idle and hosts[hosts["host"].isin(idle)]["cpu_ready_ms"].notna().all()
 
 
 def test_no_balloon_or_swap_series_anywhere_stays_null(tables: dict[str, pd.DataFrame]) -> None:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from pyVim.task import WaitForTask
 from pyVmomi import vim
 
-from collectors.base import Batch, ScopeFailure
+from collectors.base import ScopeFailure
 from collectors.vsphere.collector import VSphereCollector
 from collectors.vsphere.config import VCenterConfig
 from collectors.vsphere.connection import VCenterSession, connect
@@ -32,18 +32,11 @@ from collectors.vsphere.perf import now_utc
 from common.windows import Window, floor_hour
 from ecs_insight import jobs
 from testbed.vcsim import VcsimServer
-from tests.vsphere.conftest import config_of, vcenter_of
+from tests.vsphere.conftest import CPU_READY, by_table, config_of, vcenter_of
 from warehouse.dimensions import read_dimension
 from warehouse.load import upsert_dimension
 from warehouse.schema import vsphere_vm_hourly
 from warehouse.vsphere import host_contention_hourly, node_vm_hourly
-
-CPU_READY = 12  # vcsim's counter id of cpu.ready.summation
-
-
-def by_table(batches: list[Any]) -> dict[str, pd.DataFrame]:
-    assert all(isinstance(b, Batch) for b in batches), batches
-    return {b.table: b.frame for b in batches}
 
 
 def migrate(server: VcsimServer) -> tuple[str, str, str]:
