@@ -23,6 +23,19 @@ from tests.collectors.conftest import ElasticsearchEstate
 
 ACCESS_MINUTES = 10
 LATENCY_THRESHOLD_MS = 300.0
+VOLUME_KEY = ["cluster_id", "namespace", "hour"]
+VOLUME_VALUES = ["documents", "bytes", "error_documents", "warning_documents"]
+
+
+def volume_figures(frame: pd.DataFrame) -> pd.DataFrame:
+    """log_volume_hourly rows (collected, stored or true) as comparable figures per cluster, namespace, hour."""
+    return frame.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index()
+
+
+def volume_truth(es: ElasticsearchEstate) -> pd.DataFrame:
+    """The estate's log volume figures of the loaded slice (hours with documents)."""
+    rows = es.slice.facts("log_volume_hourly")
+    return volume_figures(rows[rows["documents"] > 0])
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,17 @@ from common.errors import ConfigError
 from common.windows import Window
 from ecs_insight import jobs
 from tests.collectors.conftest import ElasticsearchEstate
-from tests.collectors.elasticsearch.conftest import LATENCY_THRESHOLD_MS, AccessLogs, source_config
+from tests.collectors.elasticsearch.conftest import (
+    LATENCY_THRESHOLD_MS,
+    AccessLogs,
+    source_config,
+    volume_figures,
+    volume_truth,
+)
 from warehouse.runs import recent_runs
 from warehouse.schema import log_volume_hourly, sli_5m
 
-VOLUME_KEY = ["cluster_id", "namespace", "hour"]
-VOLUME_VALUES = ["documents", "bytes", "error_documents", "warning_documents"]
 SLI_KEY = ["cluster_id", "namespace", "service", "sli", "bucket_start"]
-
-
-def volume_truth(es: ElasticsearchEstate) -> pd.DataFrame:
-    rows = es.slice.facts("log_volume_hourly")
-    rows = rows[rows["documents"] > 0]
-    return rows.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index()
 
 
 def collected(batches: list[Batch | ScopeFailure], table: str) -> pd.DataFrame:
@@ -63,8 +61,7 @@ def test_volume_per_namespace_hour_equals_the_truth(elasticsearch_estate: Elasti
     assert collector.paging == "terms"  # noida-db refused the composite aggregation; auto fell back
     got = collected(batches, "log_volume_hourly")
     assert (got["source"] == "elasticsearch").all()
-    pd.testing.assert_frame_equal(got.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index(),
-                                  volume_truth(es))
+    pd.testing.assert_frame_equal(volume_figures(got), volume_truth(es))
     assert len(got["cluster_id"].unique()) == 2
 
 
@@ -78,7 +75,7 @@ def test_paging_over_more_namespaces_than_one_page(elasticsearch_estate: Elastic
     assert (namespaces > 4).all()
     # ceil(n / 2) pages per cluster, plus one empty page when n is even
     assert collector.searcher.requests - before >= sum(-(-n // 2) for n in namespaces)
-    pd.testing.assert_frame_equal(got.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index(), truth)
+    pd.testing.assert_frame_equal(volume_figures(got), truth)
 
 
 def test_small_chunks_and_a_single_shared_index_pattern(elasticsearch_estate: ElasticsearchEstate) -> None:
@@ -86,8 +83,7 @@ def test_small_chunks_and_a_single_shared_index_pattern(elasticsearch_estate: El
     es = elasticsearch_estate
     config = source_config(es.slice.clusters, index_pattern="app-*,infra-*", chunk_hours=1, page_size=1000)
     got = collected(list(make_collector(config, client=es.client).collect(es.slice.window)), "log_volume_hourly")
-    pd.testing.assert_frame_equal(got.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index(),
-                                  volume_truth(es))
+    pd.testing.assert_frame_equal(volume_figures(got), volume_truth(es))
 
 
 def test_without_a_size_field_bytes_are_null(elasticsearch_estate: ElasticsearchEstate) -> None:
@@ -127,8 +123,7 @@ def test_recollection_replaces_and_runs_are_recorded(warehouse_engine: sa.Engine
         stored = pd.DataFrame(conn.execute(sa.select(log_volume_hourly)).mappings().all())
         slis = pd.DataFrame(conn.execute(sa.select(sli_5m)).mappings().all())
     stored["hour"] = pd.to_datetime(stored["hour"]).astype("datetime64[ns]")
-    pd.testing.assert_frame_equal(stored.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index(),
-                                  volume_truth(es))
+    pd.testing.assert_frame_equal(volume_figures(stored), volume_truth(es))
     truth = access_logs.truth()
     assert len(slis) == len(truth[(truth["service"] == queries[0].service) & (truth["sli"] == queries[0].sli)]) > 0
     runs = recent_runs(warehouse_engine)

@@ -26,14 +26,17 @@ from collectors.synthetic.access_logs import iter_access_documents
 from collectors.synthetic.ndjson import NDJSON_TABLES, LogDocument, iter_documents
 from common.windows import Window
 from tests.collectors.conftest import ElasticsearchEstate
-from tests.collectors.elasticsearch.conftest import LATENCY_THRESHOLD_MS, source_config
+from tests.collectors.elasticsearch.conftest import (
+    LATENCY_THRESHOLD_MS,
+    source_config,
+    volume_figures,
+    volume_truth,
+)
 
 INDEX, ACCESS_INDEX = "ecs-logs-shared", "ecs-access-shared"
 SLI_CLUSTER, SLI_NAMESPACE, SLI_SERVICE = "ocp-icg-01", "icg-fraud-prod", "fraud-scheduler"
 SLI_MINUTES = 10
 LEVELS = {"info": "INFO", "warning": "WARN", "error": "ERROR"}  # upper case, as many ECS loggers write
-VOLUME_KEY = ["cluster_id", "namespace", "hour"]
-VOLUME_VALUES = ["documents", "bytes", "error_documents", "warning_documents"]
 SLI_KEY = ["namespace", "service", "sli", "bucket_start"]
 
 
@@ -102,10 +105,9 @@ def test_ecs_names_in_a_shared_index_give_the_truth(ecs_estate: tuple[Elasticsea
     out = list(make_collector(config, client=es.client).collect(es.slice.window))
     assert all(isinstance(b, Batch) for b in out)
     volume = pd.concat([b.frame for b in out if isinstance(b, Batch) and b.table == "log_volume_hourly"])
-    truth = es.slice.facts("log_volume_hourly")
-    truth = truth[truth["documents"] > 0].set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index()
+    truth = volume_truth(es)
     assert truth["error_documents"].sum() > 0 and truth["warning_documents"].sum() > 0
-    pd.testing.assert_frame_equal(volume.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index(), truth)
+    pd.testing.assert_frame_equal(volume_figures(volume), truth)
 
     got = pd.concat([b.frame for b in out if isinstance(b, Batch) and b.table == "sli_5m"])
     assert set(got["cluster_id"]) == {SLI_CLUSTER}

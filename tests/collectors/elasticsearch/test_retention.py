@@ -21,8 +21,7 @@ from collectors.elasticsearch.retention import LogsExpired, NoIndexMatched
 from common.windows import Window
 from ecs_insight import jobs
 from tests.collectors.conftest import ElasticsearchEstate
-from tests.collectors.elasticsearch.conftest import source_config
-from tests.collectors.elasticsearch.test_collect_noida import VOLUME_KEY, VOLUME_VALUES, volume_truth
+from tests.collectors.elasticsearch.conftest import source_config, volume_figures, volume_truth
 from warehouse import load
 from warehouse.runs import recent_runs
 from warehouse.schema import log_volume_hourly
@@ -53,10 +52,6 @@ def stored(engine: sa.Engine, window: Window | None = None) -> pd.DataFrame:
     return rows
 
 
-def as_truth(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.set_index(VOLUME_KEY)[VOLUME_VALUES].astype("int64").sort_index()
-
-
 def first_document(es: ElasticsearchEstate, cluster: str) -> datetime:
     response = es.client.search(index=f"app-{cluster}-*,infra-{cluster}-*", size=1, _source=["@timestamp"],
                                 sort=[{"@timestamp": {"order": "asc"}}])
@@ -81,7 +76,7 @@ def test_a_pattern_matching_no_index_fails_the_cluster_and_keeps_its_rows(
         assert failure.startswith(f"{cluster}: earliest log document: no index matches ap-{cluster}-*,"
                                   f"infar-{cluster}-* for cluster {cluster}; check the index pattern")
         assert "stored figures kept" in failure
-    pd.testing.assert_frame_equal(as_truth(stored(warehouse_engine)), volume_truth(es))
+    pd.testing.assert_frame_equal(volume_figures(stored(warehouse_engine)), volume_truth(es))
     runs = recent_runs(warehouse_engine)
     latest = runs.sort_values("run_id").tail(2)
     assert (latest["status"] == "failed").all() and latest["error"].str.contains("no index matches").all()
@@ -111,7 +106,7 @@ def test_a_window_older_than_the_retention_fails_and_keeps_its_rows(
         assert f"{cluster}: logs for [{old.start:%Y-%m-%d %H:%M}, {old.end:%Y-%m-%d %H:%M}) are no longer in " \
                f"Elasticsearch: the earliest document of cluster {cluster} is at {earliest:%Y-%m-%d %H:%M:%S} " \
                "UTC; stored figures kept" in failure
-    pd.testing.assert_frame_equal(as_truth(stored(warehouse_engine)), as_truth(before))
+    pd.testing.assert_frame_equal(volume_figures(stored(warehouse_engine)), volume_figures(before))
     assert (recent_runs(warehouse_engine)["status"] == "failed").all()
 
 
@@ -127,9 +122,9 @@ def test_a_window_straddling_the_earliest_document_replaces_only_the_hours_held(
     report = jobs.collect_window(warehouse_engine, collector, window)
     assert report.failures == []
     aged = Window(window.start, es.slice.window.start)
-    pd.testing.assert_frame_equal(as_truth(stored(warehouse_engine, aged)),
-                                  as_truth(before[before["hour"] < aged.end]))
-    pd.testing.assert_frame_equal(as_truth(stored(warehouse_engine, es.slice.window)), volume_truth(es))
+    pd.testing.assert_frame_equal(volume_figures(stored(warehouse_engine, aged)),
+                                  volume_figures(before[before["hour"] < aged.end]))
+    pd.testing.assert_frame_equal(volume_figures(stored(warehouse_engine, es.slice.window)), volume_truth(es))
     runs = recent_runs(warehouse_engine)
     assert (runs["status"] == "succeeded").all() and (runs["window_start"] == window.start).all()
     assert runs["rows"].sum() == len(stored(warehouse_engine, es.slice.window))
