@@ -8,8 +8,7 @@ fails at once. Every error names the indices and what was being collected.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +89,9 @@ def shard_failure(response: Mapping[str, Any]) -> str | None:
 class Searcher:
     """Runs searches on one client with the configured timeout and retry policy."""
 
-    def __init__(self, client: Elasticsearch, config: ElasticsearchSourceConfig,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, client: Elasticsearch, config: ElasticsearchSourceConfig) -> None:
         self.client = client.options(request_timeout=config.request_timeout_seconds)
-        self.policy = RetryPolicy(config.retries, config.backoff_seconds, sleep)
+        self.policy = RetryPolicy(config.retries, config.backoff_seconds)
         self.server_timeout = f"{max(1, int(config.request_timeout_seconds))}s"
         self.requests = 0
 

@@ -96,11 +96,12 @@ class ElasticsearchCollector:
     def _held(self, cluster: ClusterIndices, window: Window, sli: bool = False) -> Window:
         """The part of ``window`` the cluster's indices still hold (one search); errors keep stored rows."""
         index = self.config.sli_indices(cluster) if sli else self.config.indices(cluster)
-        response = self._search(index, earliest_body(self.fields, self._cluster_filter(cluster, sli)),
+        cluster_filter = self._cluster_filter(cluster, sli)
+        response = self._search(index, earliest_body(self.fields, cluster_filter),
                                 what=f"earliest {'access ' if sli else ''}log document", cluster=cluster.cluster_id)
         earliest = parse_earliest(response)
         if earliest is None:
-            why = "its logs aged out" if self._cluster_filter(cluster, sli) is None else (
+            why = "its logs aged out" if cluster_filter is None else (
                 f"its logs aged out, or {self.fields.cluster} does not hold {cluster.cluster_id!r} in its documents")
             raise LogsExpired(f"the indices {index} hold no document of cluster {cluster.cluster_id}: {why}; "
                               "stored figures kept", cluster=cluster.cluster_id, index=index)
