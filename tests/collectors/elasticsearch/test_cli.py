@@ -117,4 +117,5 @@ def test_recollecting_a_window_past_the_retention_keeps_the_stored_figures(
                f"longer in Elasticsearch: the earliest document of cluster {cluster} is at" in gone.stderr
     straddling = collect(w.start - 3 * hour, w.end)  # the held hours are collected again, nothing lost
     assert straddling.returncode == 0, straddling.stderr
+    assert f"elasticsearch: {len(loaded):,} rows loaded" in straddling.stderr  # reloaded, not skipped
     pd.testing.assert_frame_equal(volume(), loaded)
