@@ -1,7 +1,7 @@
 """Statement lifecycle: draft, month close, restatement.
 
 - ``refresh``: (re)compute the month's draft; a closed month is left as it is and reported stale
-  when its facts or price list changed since the close.
+  when its facts or price list changed since the close (compared by digest, not priced again).
 - ``close``: lock the month: the draft (computed now) becomes closed with the price-list versions
   that priced it (``2026.1+2026.2`` when the list changed during the month) and a digest over them.
 - ``restate``: after late data, compute a new closed version that supersedes the previous one,
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from chargeback.config import CostModelConfig
 from chargeback.rounding import CENT
-from chargeback.statement import Statement, compute_statement
+from chargeback.statement import Statement, compute_statement, current_digests
 from common.errors import DataError
 from warehouse import statements as store
 from warehouse.results import replace_chargeback_lines
@@ -92,17 +92,21 @@ def _stored(engine: sa.Engine, header: dict[str, Any], stale: bool = False,
                            store.read_pools(engine, month, version, clusters))
 
 
-def _changed(header: dict[str, Any], statement: Statement) -> bool:
-    return (header["facts_digest"] != statement.facts_digest
-            or header["price_list_digest"] != statement.price_list_digest)
+def _changed(header: dict[str, Any], price_list_digest: str, facts_digest: str) -> bool:
+    return header["facts_digest"] != facts_digest or header["price_list_digest"] != price_list_digest
+
+
+def _closed_changed(engine: sa.Engine, header: dict[str, Any], config: CostModelConfig) -> bool:
+    """Whether a closed month's facts or prices changed since: compared by digest, without pricing it."""
+    return _changed(header, *current_digests(engine, header["month"], config))
 
 
 def refresh(engine: sa.Engine, month: str, config: CostModelConfig, sector: str | None = None) -> StoredStatement:
     """The month's current statement: a fresh draft, or the closed version (flagged if stale)."""
     current = store.latest(engine, month)
-    statement = compute_statement(engine, month, config)
     if current is not None and current["status"] != "draft":
-        return _stored(engine, current, stale=_changed(current, statement), sector=sector)
+        return _stored(engine, current, stale=_closed_changed(engine, current, config), sector=sector)
+    statement = compute_statement(engine, month, config)
     version = 1 if current is None else int(current["version"])
     _store(engine, statement, _header(statement, version, "draft"), config, replace_draft=True)
     return _stored(engine, store.latest(engine, month) or {}, sector=sector)
@@ -112,13 +116,13 @@ def close(engine: sa.Engine, month: str, config: CostModelConfig) -> StoredState
     """Lock the month. Closing a closed month that has not changed is a no-op; one that has changed
     refuses and asks for a restatement; a month nothing was collected for is refused."""
     current = store.latest(engine, month)
-    statement = compute_statement(engine, month, config)
     if current is not None and current["status"] != "draft":
-        if _changed(current, statement):
+        if _closed_changed(engine, current, config):
             raise DataError(f"{month} is closed (version {current['version']}) and its facts or prices have "
                             "changed since; run 'ecs-insight chargeback restate' to make a new version",
                             month=month)
         return _stored(engine, current)
+    statement = compute_statement(engine, month, config)
     if not any(c["collected_hours"] for c in statement.completeness.values()):
         # Pools are incurred whether or not anything was collected: a closed 0.00 would bill nothing.
         raise DataError(f"nothing was collected for {month} on any cluster, so its statement is empty; collect "
@@ -187,7 +191,7 @@ def restate(engine: sa.Engine, month: str, config: CostModelConfig,
     if current is None or current["status"] != "closed":
         raise DataError(f"{month} has no closed statement to restate; close it first", month=month)
     statement = compute_statement(engine, month, config)
-    if not _changed(current, statement):
+    if not _changed(current, statement.price_list_digest, statement.facts_digest):
         raise DataError(f"{month} version {current['version']} is up to date: its facts and prices have not "
                         "changed, nothing to restate", month=month)
     old = store.read_lines(engine, month, int(current["version"]))

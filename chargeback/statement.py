@@ -102,6 +102,26 @@ def facts_digest(facts: MonthFacts) -> str:
                     "coverage": facts.coverage.astype(str).to_numpy().tolist()})
 
 
+def price_list_digest(config: CostModelConfig, prices: MonthPrices) -> str:
+    """Fingerprint of what priced the month: the versions in force, the hosts, the policy and the model."""
+    return _digest({**prices.payload(), "hosts": [h.model_dump(mode="json") for h in config.hosts],
+                    "allocation": config.allocation.model_dump(mode="json"),
+                    "rate_card": config.rate_card.model_dump(mode="json"), "model": config.model})
+
+
+def current_digests(engine: sa.Engine, month: str, config: CostModelConfig) -> tuple[str, str]:
+    """The price-list and facts digests a statement of ``month`` computed now would carry, without
+    pricing it: all a closed month is compared with."""
+    window = month_window(month)
+    facts = month_facts(engine, window, config.allocation.source)
+    return price_list_digest(config, month_prices(config, window)), facts_digest(facts)
+
+
+def month_window(month: str) -> Window:
+    start = parse_month(month)
+    return Window(start, next_month(start))
+
+
 @dataclass(frozen=True)
 class Contexts:
     """Every cluster's owner and resolved namespaces, indexed once per statement."""
@@ -137,9 +157,8 @@ def namespace_totals(usage: pd.DataFrame, column: str) -> dict[str, float]:
 def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
                       inventory: Inventory | None = None, facts: MonthFacts | None = None) -> Statement:
     """Price one month (YYYY-MM) with ``config``; nothing is stored."""
-    start = parse_month(month)
-    window = Window(start, next_month(start))
-    hours = window.hours()
+    window = month_window(month)
+    start, hours = window.start, window.hours()
     prices = month_prices(config, window)
     inventory = inventory or read_inventory(engine)
     sectors = known_sectors(config, inventory)
@@ -181,11 +200,7 @@ def compute_statement(engine: sa.Engine, month: str, config: CostModelConfig,
     mapping = inventory.namespaces[["cluster_id", "namespace", "sector_id", "is_platform"]]
     return Statement(
         month=month, model=config.model, mode=config.mode, currency=currency, prices=prices,
-        price_list_digest=_digest({**prices.payload(),
-                                   "hosts": [h.model_dump(mode="json") for h in config.hosts],
-                                   "allocation": config.allocation.model_dump(mode="json"),
-                                   "rate_card": config.rate_card.model_dump(mode="json"), "model": config.model}),
-        facts_digest=facts_digest(facts), lines=frame,
+        price_list_digest=price_list_digest(config, prices), facts_digest=facts_digest(facts), lines=frame,
         efficiency=efficiency(facts.usage, frame, mapping),
         entitlement=entitlement(config, window, facts, frame, mapping),
         completeness=completeness(facts.coverage, sorted(set(clusters) | set(inventory.clusters["cluster_id"])),
