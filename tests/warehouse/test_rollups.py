@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 from common.windows import Window
 from tests.support.frames import T0, pod_rows
 from warehouse.chargeback_facts import USAGE_COLUMNS, usage_by_node_namespace
-from warehouse.load import prepare_slice, replace_slice, replace_slices
+from warehouse.engine import create_warehouse_engine
+from warehouse.load import conform_frame, insert_rows, prepare_slice, replace_slice, replace_slices
+from warehouse.migrate import upgrade
 from warehouse.rollups import daily_from_hourly, day_aligned, day_span
-from warehouse.schema import pod_usage_daily
+from warehouse.schema import pod_usage_daily, pod_usage_hourly
 from warehouse.usage import effective_usage_by_namespace
 
 KEYS = ["day", "source", "cluster_id", "node", "namespace"]
@@ -118,3 +120,21 @@ def test_failed_load_leaves_the_rollup_as_it_was(warehouse_engine: sa.Engine) ->
         replace_slices(engine, [good, prepare_slice("pod_usage_hourly", "synthetic", "c2", window, bad)])
     pd.testing.assert_frame_equal(rollup(engine), before)
     assert_same(engine)
+
+
+def test_upgrade_fills_the_rollup_from_pod_hours_stored_before_it(warehouse_url: str) -> None:
+    """Migration 0004 sums the pod-hours a warehouse already holds, so month reads from the rollup
+    do not lose the months collected before it existed."""
+    engine = create_warehouse_engine(warehouse_url)
+    try:
+        upgrade(engine, "0003")
+        start = T0 + timedelta(hours=5)  # 19 hours of the first day, 21 of the second
+        with engine.begin() as conn:
+            for cluster, source, scale in (("c1", "synthetic", 1000.0), ("c2", "prometheus", 1.0)):
+                rows = pod_rows(cluster, start, 40, source=source, scale=scale)
+                insert_rows(conn, pod_usage_hourly, conform_frame(pod_usage_hourly, rows))
+        upgrade(engine)
+        assert list(rollup(engine)["pod_hours"]) == [19 * 3, 19 * 3, 21 * 3, 21 * 3]
+        assert_same(engine)
+    finally:
+        engine.dispose()
