@@ -80,7 +80,8 @@ def read_frame(conn: sa.Connection, query: sa.Select, columns: list[str]) -> pd.
     times faster on Python strings than on Arrow-backed ones.
     """
     if conn.dialect.name == "duckdb":
-        compiled = query.compile(dialect=conn.dialect)
+        # Expanding parameters (IN lists) rendered as one positional parameter per value.
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         params = [compiled.params[name] for name in compiled.positiontup or []]
         frame = conn.connection.driver_connection.execute(str(compiled), params).df()
         frame.columns = columns
