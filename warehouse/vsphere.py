@@ -31,6 +31,12 @@ def _ready_percent(ready_ms: sa.ColumnElement, vcpus: sa.ColumnElement) -> sa.Co
     return ready_ms * 100.0 / (sa.func.nullif(vcpus, 0) * MS_PER_HOUR)
 
 
+def _frame(bind: sa.Engine | sa.Connection, query: sa.Select) -> pd.DataFrame:
+    """The rows of ``query`` as a frame with its selected columns (also when there are none)."""
+    with connection(bind) as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+
+
 def _gib(value: sa.ColumnElement) -> sa.ColumnElement:
     return value / GIB
 
@@ -100,8 +106,7 @@ def node_vm_hourly(bind: sa.Engine | sa.Connection, window: Window, source: str 
     )
     if source is not None:
         query = query.where(f.source == source)
-    with connection(bind) as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+    return _frame(bind, query)
 
 
 def host_contention_hourly(bind: sa.Engine | sa.Connection, window: Window,
@@ -140,8 +145,7 @@ def host_contention_hourly(bind: sa.Engine | sa.Connection, window: Window,
     )
     if source is not None:
         query = query.where(h.source == source)
-    with connection(bind) as conn:
-        return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+    return _frame(bind, query)
 
 
 def vsphere_cluster_tenancy(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
@@ -164,8 +168,7 @@ def vsphere_cluster_tenancy(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
         .group_by(v.vcenter, v.vsphere_cluster, v.cluster_id, c.owner_sector_id, c.vsphere_cluster)
         .order_by(v.vcenter, v.vsphere_cluster, v.cluster_id)
     )
-    with connection(bind) as conn:
-        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(query.selected_columns.keys()))
+    frame = _frame(bind, query)
     declared = frame.pop("declared_vsphere_clusters")
     frame["declared"] = [isinstance(d, str) and isinstance(vc, str) and vc in d.split(",")
                          for d, vc in zip(declared, frame["vsphere_cluster"], strict=True)]
