@@ -102,9 +102,11 @@ class VSphereCollector:
         for vc in self.config.vcenters:
             try:
                 batches = self.collect_vcenter(vc, window)
-            except InsightError as exc:
-                log.warning("vCenter %s failed for [%s, %s): %s", vc.name, window.start, window.end, exc)
-                yield ScopeFailure(self.source, vc.name, window, exc)
+            except Exception as exc:  # one vCenter's failure, whatever it is, is recorded; the others go on
+                error = as_insight_error(exc, vc.name)
+                log.warning("vCenter %s failed for [%s, %s): %s", vc.name, window.start, window.end, error,
+                            exc_info=not isinstance(exc, InsightError))
+                yield ScopeFailure(self.source, vc.name, window, error)
                 continue
             yield from batches
 

@@ -205,3 +205,27 @@ def test_a_defect_is_permanent_and_the_network_transient() -> None:
     defect = as_insight_error(KeyError("cpu.ready.summation"), "vc1")
     assert isinstance(defect, PermanentError) and "KeyError" in str(defect) and "vc1" in str(defect)
     assert isinstance(as_insight_error(ConnectionResetError("reset"), "vc1"), TransientError)
+
+
+def test_a_defect_while_building_one_vcenters_rows_fails_only_that_vcenter(
+        vcsim: VcsimServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error that is not the vCenter's (here a KeyError where the hourly rows are built, after the
+    vCenter was read) is recorded as that vCenter's permanent failure, and the next one is collected."""
+    import collectors.vsphere.collector as module
+
+    real, calls = module.placement_of, []
+
+    def broken_once(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyError("host-42")
+        return real(*args)
+
+    monkeypatch.setattr(module, "placement_of", broken_once)
+    collector = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a"), vcenter_of(vcsim, name="vc-b")),
+                                 clock=clock)
+    out = list(collector.collect(WINDOW))
+    failure = out[0]
+    assert isinstance(failure, ScopeFailure) and failure.scope == "vc-a" and not failure.error.transient
+    assert "KeyError" in str(failure.error)
+    assert {b.scope for b in out[1:]} == {"vc-b"} and all(isinstance(b, Batch) for b in out[1:])
