@@ -3,6 +3,7 @@ status, recorded headers, a relay in between), started on a free port and shut d
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,3 +28,13 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def black_hole() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers (a hung server): reads time out."""
+    sock = socket.create_server(("127.0.0.1", 0), backlog=64)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()

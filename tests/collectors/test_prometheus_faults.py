@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from ecs_insight.jobs import collect_window
 from testbed.procs import free_port
 from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice
-from tests.collectors.http_stub import QuietHandler, serving
+from tests.collectors.http_stub import QuietHandler, black_hole, serving
 from warehouse import runs
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
@@ -224,18 +223,6 @@ def test_unreachable_refused_and_timed_out_servers_fail_only_their_cluster(
     assert "timed out" in str(failed["silent-01"]) and "server error 503" in str(failed["busy-01"])
     assert {b.scope for b in out if isinstance(b, Batch)} == {"edge-01"}
     assert flaky.stats.retries >= 2
-
-
-@contextmanager
-def black_hole() -> Iterator[int]:
-    """A loopback port that accepts connections and never answers (a hung server): reads time out."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 @contextmanager

@@ -10,10 +10,8 @@ closed loopback port.
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +31,7 @@ from common.windows import Window
 from ecs_insight import jobs
 from testbed.procs import free_port
 from tests.collectors.elasticsearch.conftest import source_config
+from tests.collectors.http_stub import black_hole
 from warehouse.runs import recent_runs
 
 T0 = datetime(2026, 9, 1, 10)
@@ -175,16 +174,6 @@ def test_unreachable_server_is_transient_and_every_cluster_is_recorded(warehouse
     assert sorted(runs.index) == ["c1", "c2"] and (runs["status"] == "failed").all()
     assert "ConnectionError" in runs.loc["c2", "error"] and "index=app-c2-*,infra-c2-*" in runs.loc["c2", "error"]
     assert len(report.failures) == 2
-
-
-@contextmanager
-def black_hole() -> Iterator[int]:
-    """A loopback port that accepts connections and never answers (a hung server)."""
-    sock = socket.create_server(("127.0.0.1", 0), backlog=64)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 def test_a_hung_server_times_out_at_the_configured_timeout_and_is_retried() -> None:
