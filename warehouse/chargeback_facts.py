@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from common.windows import Window
 from warehouse.engine import connection, read_frame
 from warehouse.schema import collection_run, log_volume_hourly, node_hourly, pod_usage_hourly, pvc_hourly
-from warehouse.usage import GIB, pod_usage
+from warehouse.usage import GIB, in_window, pod_usage
 
 USAGE_COLUMNS = ["cluster_id", "node", "namespace", "cpu_effective_core_hours", "memory_effective_gib_hours",
                  "cpu_usage_core_hours", "cpu_request_core_hours", "memory_usage_gib_hours",
@@ -38,13 +38,6 @@ class MonthFacts:
     coverage: pd.DataFrame   # per cluster: hours collected by succeeded runs, hours with node facts, failures
 
 
-def _in_window(table: sa.Table, window: Window, source: str | None) -> list[sa.ColumnElement[bool]]:
-    conditions = [table.c.hour >= window.start, table.c.hour < window.end]
-    if source is not None:
-        conditions.append(table.c.source == source)
-    return conditions
-
-
 def usage_by_node_namespace(window: Window, source: str | None = None) -> sa.Select:
     """Effective = max(request, usage) per pod and hour, summed per (cluster, node, namespace)."""
     usage = pod_usage(window, source)
@@ -65,7 +58,7 @@ def node_capacity(window: Window, source: str | None = None) -> sa.Select:
             (sa.func.sum(n.memory_capacity_byte_seconds) / (3600.0 * GIB)).label("memory_capacity_gib_hours"),
             (sa.func.sum(n.node_seconds) / 3600.0).label("node_hours"),
         )
-        .where(*_in_window(node_hourly, window, source))
+        .where(*in_window(node_hourly, window, source))
         .group_by(n.cluster_id, n.node)
     )
 
@@ -75,7 +68,7 @@ def pvc_capacity(window: Window, source: str | None = None) -> sa.Select:
     return (
         sa.select(v.cluster_id, v.namespace, v.storage_class,
                   (sa.func.sum(v.capacity_byte_seconds) / (3600.0 * GIB)).label("capacity_gib_hours"))
-        .where(*_in_window(pvc_hourly, window, source))
+        .where(*in_window(pvc_hourly, window, source))
         .group_by(v.cluster_id, v.namespace, v.storage_class)
     )
 
@@ -84,14 +77,14 @@ def log_bytes(window: Window, source: str | None = None) -> sa.Select:
     lv = log_volume_hourly.c
     return (
         sa.select(lv.cluster_id, lv.namespace, sa.func.sum(sa.func.coalesce(lv.bytes, 0)).label("log_bytes"))
-        .where(*_in_window(log_volume_hourly, window, source))
+        .where(*in_window(log_volume_hourly, window, source))
         .group_by(lv.cluster_id, lv.namespace)
     )
 
 
 def _hours_present(table: sa.Table, window: Window, source: str | None, label: str) -> sa.Select:
     return (sa.select(table.c.cluster_id, sa.func.count(sa.distinct(table.c.hour)).label(label))
-            .where(*_in_window(table, window, source)).group_by(table.c.cluster_id))
+            .where(*in_window(table, window, source)).group_by(table.c.cluster_id))
 
 
 def _runs(window: Window) -> sa.Select:

@@ -43,21 +43,27 @@ def pod_usage(window: Window, source: str | None = None) -> PodUsage:
     most chargeback models start from), usage and request."""
     if day_aligned(window):
         d = pod_usage_daily.c
-        table, time = pod_usage_daily, d.day
+        table, time = pod_usage_daily, "day"
         sums: list[sa.ColumnElement] = [
             d.cpu_effective_core_seconds, d.memory_effective_byte_seconds, d.cpu_usage_core_seconds,
             d.cpu_request_core_seconds, d.memory_usage_byte_seconds, d.memory_request_byte_seconds]
         pod_hours = sa.func.sum(d.pod_hours)
     else:
-        table, time = pod_usage_hourly, pod_usage_hourly.c.hour
+        table, time = pod_usage_hourly, "hour"
         sums = pod_hour_quantities()
         pod_hours = sa.func.count()
-    conditions = [time >= window.start, time < window.end]
-    if source is not None:
-        conditions.append(table.c.source == source)
     hours = [(sa.func.sum(column) / divisor).label(label)
              for column, (label, divisor) in zip(sums, EFFECTIVE_LABELS, strict=True)]
-    return PodUsage(table, hours, pod_hours.label("pod_hours"), conditions)
+    return PodUsage(table, hours, pod_hours.label("pod_hours"), in_window(table, window, source, time))
+
+
+def in_window(table: sa.Table, window: Window, source: str | None = None,
+              time: str = "hour") -> list[sa.ColumnElement[bool]]:
+    """The rows of ``table`` whose ``time`` falls in ``window`` (and of ``source`` only, when given)."""
+    conditions = [table.c[time] >= window.start, table.c[time] < window.end]
+    if source is not None:
+        conditions.append(table.c.source == source)
+    return conditions
 
 
 def effective_usage_by_namespace(bind: sa.Engine | sa.Connection, window: Window,
