@@ -30,7 +30,7 @@ from warehouse.results import replace_chargeback_lines
 
 @dataclass
 class StoredStatement:
-    header: dict[str, Any]
+    header: dict[str, Any]  # missing values None, version numbers int
     lines: pd.DataFrame
     efficiency: pd.DataFrame
     entitlement: pd.DataFrame
@@ -82,9 +82,20 @@ def publish_results(engine: sa.Engine, statement: Statement, config: CostModelCo
     replace_chargeback_lines(engine, statement.month, config.result_model, out)
 
 
+def _plain(header: dict[str, Any]) -> dict[str, Any]:
+    """A stored header row with missing values as None and version numbers as integers (a column
+    with missing values reads back as floats: 'supersedes version 2.0')."""
+    plain = {k: None if isinstance(v, float) and pd.isna(v) else v for k, v in header.items()}
+    for key in ("version", "supersedes_version"):
+        if plain.get(key) is not None:
+            plain[key] = int(plain[key])
+    return plain
+
+
 def _stored(engine: sa.Engine, header: dict[str, Any], stale: bool = False,
             sector: str | None = None) -> StoredStatement:
-    month, version = header["month"], int(header["version"])
+    header = _plain(header)
+    month, version = header["month"], header["version"]
     lines = store.read_lines(engine, month, version, sector)
     clusters = None if sector is None else sorted(set(lines["cluster_id"]))
     return StoredStatement(header, lines, store.read_efficiency(engine, month, version, sector),

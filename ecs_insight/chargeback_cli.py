@@ -76,19 +76,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def _header_values(stored: StoredStatement) -> dict[str, object]:
-    """The stored header with missing values as None and version numbers as integers (a column
-    with missing values reads back as floats: 'supersedes version 2.0')."""
-    header = {k: None if v is None or (isinstance(v, float) and pd.isna(v)) else v
-              for k, v in stored.header.items()}
-    for key in ("version", "supersedes_version"):
-        if header.get(key) is not None:
-            header[key] = int(float(str(header[key])))
-    return header
-
-
 def _header_json(stored: StoredStatement) -> dict[str, object]:
-    header = _header_values(stored)
+    header = dict(stored.header)
     for key in ("completeness", "diff"):
         if isinstance(header.get(key), str):
             header[key] = json.loads(header[key])
@@ -123,7 +112,7 @@ def _write(text: str, output: Path | None) -> None:
 def write_xlsx(stored: StoredStatement, target: Path) -> None:
     completeness = json.loads(stored.header["completeness"])
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        head = pd.DataFrame([{k: _header_cell(k, v) for k, v in _header_values(stored).items()
+        head = pd.DataFrame([{k: _header_cell(k, v) for k, v in stored.header.items()
                               if k not in ("completeness", "diff")} | {"stale": stored.stale}])
         head.T.reset_index().to_excel(writer, sheet_name="statement", index=False, header=["field", "value"])
         _header_money_format(writer.sheets["statement"])
@@ -245,7 +234,7 @@ def _pools_table(out: Any, stored: StoredStatement, currency: str, sector: str |
         table.add_row(str(row[0]), *[f"{v:,.2f}" for v in row[1:]])
     out.print(table)
     if stored.pools.empty and not stored.lines.empty:
-        out.print(f"no cost pools are stored with version {_header_values(stored)['version']}: it was stored "
+        out.print(f"no cost pools are stored with version {stored.header['version']}: it was stored "
                   "before statements kept their pools (its lines are complete)", highlight=False)
 
 
@@ -261,7 +250,7 @@ def restatement_note(header: dict[str, object], sector: str | None) -> str | Non
     """For a restated version: what it restates and the net change per sector of its stored diff
     (the namespace rows of a sector add up to its change exactly: amounts are whole cents)."""
     previous = header.get("supersedes_version")
-    if previous is None or pd.isna(previous):
+    if previous is None:
         return None
     rows = [lifecycle.current_keys(r) for r in json.loads(str(header.get("diff") or "[]"))]
     rows = [r for r in rows if sector is None or r["sector_id"] == sector]
@@ -269,7 +258,7 @@ def restatement_note(header: dict[str, object], sector: str | None) -> str | Non
     for row in rows:
         net[row["sector_id"]] = net.get(row["sector_id"], Decimal(0)) + Decimal(row["change"])
     moved = "; ".join(f"{s} {v:+,.2f}" for s, v in sorted(net.items())) or "nothing moved by a cent"
-    return (f"restates version {int(float(str(previous)))} ({header.get('reason')}): {len(rows)} namespace row(s) "
+    return (f"restates version {previous} ({header.get('reason')}): {len(rows)} namespace row(s) "
             f"changed, net per sector: {moved}")
 
 
@@ -330,7 +319,7 @@ def register(app: typer.Typer) -> None:
         except InsightError as exc:
             raise fail(exc) from None
         h = stored.header
-        console.print(f"{h['month']} restated: version {h['version']} supersedes {int(h['supersedes_version'])}, "
+        console.print(f"{h['month']} restated: version {h['version']} supersedes {h['supersedes_version']}, "
                       f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
         emit_changes(changes or lifecycle.Restatement([], []), fmt, h["currency"])
 
