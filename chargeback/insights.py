@@ -3,7 +3,6 @@ sector (bought vs requested vs used, and the cost of the unused purchase), data 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pandas as pd
 from chargeback.allocation import UNALLOCATED
 from chargeback.config import CostModelConfig, Entitlement
 from chargeback.pools import COMPUTE_POOLS
+from chargeback.price_periods import in_force
 from chargeback.ratecard import CPU_RATE_POOL, FEE_POOLS, MEMORY_RATE_POOL
 from chargeback.rounding import cents, dec
 from common.windows import Window
@@ -66,10 +66,8 @@ def efficiency(usage: pd.DataFrame, lines: pd.DataFrame, mapping: pd.DataFrame) 
 
 def _in_force_hours(item: Entitlement, month: Window) -> int:
     """Hours of ``month`` the entitlement covers (from 00:00 UTC on its first day to 24:00 on its last)."""
-    start = max(datetime.combine(item.effective_from, time()), month.start)
-    end = month.end if item.effective_to is None else min(
-        datetime.combine(item.effective_to, time()) + timedelta(days=1), month.end)
-    return max(int((end - start) / timedelta(hours=1)), 0)
+    covered = in_force(item.effective_from, item.effective_to, month)
+    return 0 if covered is None else covered.hours()
 
 
 def _purchases(config: CostModelConfig, month: Window) -> dict[str, tuple[dict[str, Decimal], list[str]]]:

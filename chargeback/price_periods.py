@@ -46,6 +46,14 @@ def _day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
+def in_force(effective_from: date, effective_to: date | None, window: Window) -> Window | None:
+    """The part of ``window`` an effective period covers (from 00:00 UTC on its first day to 24:00 on
+    its last, open-ended without one), or None when it covers none of it."""
+    start = max(_day_start(effective_from), window.start)
+    end = window.end if effective_to is None else min(_day_start(effective_to) + timedelta(days=1), window.end)
+    return Window(start, end) if start < end else None
+
+
 def _periods(window: Window, spans: list[PriceSpan]) -> list[Window]:
     """The parts of ``window`` no span covers."""
     gaps: list[Window] = []
@@ -135,11 +143,9 @@ def month_prices(config: CostModelConfig, window: Window) -> MonthPrices:
     """The versions in force during ``window`` (a month); every hour must be covered by one."""
     spans = []
     for index, price_list in enumerate(config.price_lists):
-        start = max(_day_start(price_list.effective_from), window.start)
-        end = window.end if price_list.effective_to is None else min(
-            _day_start(price_list.effective_to) + timedelta(days=1), window.end)
-        if start < end:
-            spans.append(PriceSpan(index, price_list, Window(start, end)))
+        covered = in_force(price_list.effective_from, price_list.effective_to, window)
+        if covered is not None:
+            spans.append(PriceSpan(index, price_list, covered))
     spans.sort(key=lambda span: span.window.start)
     if not config.price_lists:
         raise ConfigError(f"no price lists are configured, so {window.start:%Y-%m} cannot be priced; add "
@@ -162,4 +168,4 @@ def month_prices(config: CostModelConfig, window: Window) -> MonthPrices:
     return prices
 
 
-__all__ = ["MonthPrices", "PriceSpan", "month_prices", "trim"]
+__all__ = ["MonthPrices", "PriceSpan", "in_force", "month_prices", "trim"]
