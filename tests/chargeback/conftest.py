@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from chargeback.config import CostModelConfig
 from collectors.synthetic import EstateConfig
@@ -27,6 +29,21 @@ def tiny_settings(url: str) -> Settings:
         "load": demo.load.model_copy(update={"slice_hours": 24}),
         "chargeback": demo.chargeback.model_copy(update={"cost_model": model}),
     })
+
+
+def config_file(directory: Path, url: str, **model: object) -> Path:
+    """The demo config as a file, as ``tiny_settings`` sets it up for the CLI: the tiny estate on ``url``,
+    cost model fields replaced by ``model``."""
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    data["warehouse"]["url"] = url
+    data["sources"]["synthetic"] = {"profile": TINY.profile, "seed": TINY.seed}
+    data["load"]["slice_hours"] = 24
+    cost_model = data["chargeback"]["cost_model"]
+    cost_model["entitlements"] = [e for e in cost_model["entitlements"] if e["sector"] in ("CTI", "ICG")]
+    cost_model.update(model)
+    path = directory / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
 
 
 def build(url: str) -> tuple[Settings, sa.Engine]:

@@ -11,27 +11,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from ecs_insight.cli import app
-from ecs_insight.settings import DEFAULT_CONFIG
-from tests.chargeback.conftest import MONTH, build
+from tests.chargeback.conftest import MONTH, build, config_file
 
 runner = CliRunner()
-
-
-def _config(tmp_path: Path, url: str, **model: object) -> Path:
-    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
-    data["warehouse"]["url"] = url
-    data["sources"]["synthetic"] = {"profile": "tiny", "seed": 7}
-    data["load"]["slice_hours"] = 24
-    cost_model = data["chargeback"]["cost_model"]
-    cost_model["entitlements"] = [e for e in cost_model["entitlements"] if e["sector"] in ("CTI", "ICG")]
-    cost_model.update(model)
-    path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 @pytest.fixture
@@ -39,7 +24,7 @@ def config(tmp_path: Path) -> Iterator[Path]:
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
     _, engine = build(url)
     engine.dispose()
-    yield _config(tmp_path, url)
+    yield config_file(tmp_path, url)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -107,7 +92,7 @@ def test_showback_mode_and_rate_card(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
     _, engine = build(url)
     engine.dispose()
-    path = _config(tmp_path, url, mode="showback", model="rate_card")
+    path = config_file(tmp_path, url, mode="showback", model="rate_card")
     code, out, _ = run("statement", "--month", MONTH, "--config", str(path))
     assert code == 0
     assert "SHOWBACK (informational, not an invoice) statement 2026-09 version 1 (draft), model rate_card" in out

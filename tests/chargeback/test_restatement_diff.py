@@ -20,7 +20,7 @@ from common.windows import Window
 from ecs_insight import jobs
 from ecs_insight.cli import app
 from ecs_insight.settings import DEFAULT_CONFIG, Settings
-from tests.chargeback.conftest import MONTH, build, tiny_settings
+from tests.chargeback.conftest import MONTH, build, config_file, tiny_settings
 from tests.chargeback.test_allocation_truth import estate_frames
 from warehouse import statements as store
 from warehouse.load import replace_slice
@@ -113,15 +113,9 @@ def test_diff_rows_add_up_to_the_sector_summary() -> None:
 def test_restate_prints_the_namespaces_that_moved(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
     _, engine = build(url)
-    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
-    data["warehouse"]["url"] = url
-    data["sources"]["synthetic"] = {"profile": "tiny", "seed": 7}
-    model = data["chargeback"]["cost_model"]
-    model["entitlements"] = [e for e in model["entitlements"] if e["sector"] in ("CTI", "ICG")]
-    for price_list in model["price_lists"]:
-        price_list.update(logging_per_gb=str(LOG_PRICE), markup_percent="0")
-    path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(data))
+    lists = yaml.safe_load(DEFAULT_CONFIG.read_text())["chargeback"]["cost_model"]["price_lists"]
+    path = config_file(tmp_path, url, price_lists=[{**p, "logging_per_gb": str(LOG_PRICE), "markup_percent": "0"}
+                                                   for p in lists])
     arrived = late_rows(engine)
     load_logs(engine, arrived[arrived["namespace"] != NAMESPACE])
     runner = CliRunner()

@@ -17,8 +17,7 @@ from chargeback.pools import COMPUTE_POOLS
 from chargeback.ratecard import FEE_POOLS
 from ecs_insight.cli import app
 from ecs_insight.settings import Settings
-from tests.chargeback.conftest import MONTH, build
-from tests.chargeback.test_cli import _config
+from tests.chargeback.conftest import MONTH, build, config_file
 from tests.chargeback.test_lifecycle import arrive, hold_back
 from warehouse import statements as store
 from warehouse.schema import chargeback_statement_pool
@@ -122,7 +121,7 @@ def test_cli_shows_pools_in_table_json_and_xlsx(tmp_path: Path) -> None:
     settings, engine = build(url)
     stored = lifecycle.refresh(engine, MONTH, settings.chargeback.cost_model)
     engine.dispose()
-    config = str(_config(tmp_path, url))
+    config = str(config_file(tmp_path, url))
     order = [*COMPUTE_POOLS, "storage", "logging"]
 
     code, out, _ = run("--config", config)
@@ -175,7 +174,7 @@ def test_a_version_stored_before_pools_shows_an_empty_pools_table(tmp_path: Path
     with engine.begin() as conn:  # as a version closed before migration 0009 reads
         conn.execute(chargeback_statement_pool.delete())
     engine.dispose()
-    config = str(_config(tmp_path, url))
+    config = str(config_file(tmp_path, url))
 
     code, out, err = run("--config", config)
     assert code == 0, err
