@@ -173,16 +173,16 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
         table.add_column(column, justify="right" if column == "amount" else "left")
     rows = summary(stored.lines)
     for row in rows.itertuples(index=False):
-        table.add_row(*[str(v) for v in row[:-1]], f"{row.amount:,.2f}")
+        table.add_row(*[str(v) for v in row[:-1]], _amount(row.amount))
     total = sum(rows["amount"], Decimal(0))
-    table.add_row("total", "", "", "", "", "", f"{total:,.2f} {h['currency']}")
+    table.add_row("total", "", "", "", "", "", f"{_amount(total)} {h['currency']}")
     out.print(table)
     if not rows.empty:
         by_sector = Table(title=f"totals by sector ({h['currency']})")
         for column in ("sector", "amount", "of total"):
             by_sector.add_column(column, justify="left" if column == "sector" else "right")
         for sector_id, amount in rows.groupby("sector_id", sort=True)["amount"].sum().items():
-            by_sector.add_row(str(sector_id), f"{amount:,.2f}", f"{amount / total:.1%}" if total else "-")
+            by_sector.add_row(str(sector_id), _amount(amount), f"{amount / total:.1%}" if total else "-")
         out.print(by_sector)
     if not stored.entitlement.empty:
         bought = Table(title="entitlement (monthly averages)")
@@ -190,7 +190,7 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
             bought.add_column(column, justify="left" if column in ("sector", "resource") else "right")
         for row in stored.entitlement.itertuples(index=False):
             bought.add_row(row.sector_id, row.resource, f"{row.purchased:,.2f}", f"{row.requested:,.2f}",
-                           f"{row.used:,.2f}", f"{Decimal(row.unused_amount):,.2f}")
+                           f"{row.used:,.2f}", _amount(row.unused_amount))
         out.print(bought)
     waste = stored.efficiency.sort_values("wasted_amount", ascending=False).head(TOP_WASTE)
     if not waste.empty:
@@ -199,7 +199,7 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
             wasted.add_column(column, justify="left" if column in ("sector", "cluster", "namespace") else "right")
         for row in waste.itertuples(index=False):
             wasted.add_row(row.sector_id, row.cluster_id, row.namespace, _percent(row.cpu_efficiency),
-                           _percent(row.memory_efficiency), f"{Decimal(row.wasted_amount):,.2f}")
+                           _percent(row.memory_efficiency), _amount(row.wasted_amount))
         out.print(wasted)
     _pools_table(out, stored, h["currency"], sector)
     out.print(completeness_note(h), highlight=False)
@@ -208,7 +208,8 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
 def pools_by_cluster(pools: pd.DataFrame) -> pd.DataFrame:
     """One row per cluster, one column per pool (compute pools, storage, logging, then any other by
     name), a total column and a total row; a cluster without some pool shows 0 for it."""
-    named = list(dict.fromkeys([p for p in POOL_ORDER if p in set(pools["pool"])] + sorted(set(pools["pool"]))))
+    present = set(pools["pool"])
+    named = list(dict.fromkeys([p for p in POOL_ORDER if p in present] + sorted(present)))
     amounts: dict[str, dict[str, Decimal]] = {}
     for cluster_id, pool, amount in zip(pools["cluster_id"], pools["pool"], pools["amount"], strict=True):
         amounts.setdefault(str(cluster_id), {})[str(pool)] = Decimal(amount)
@@ -231,7 +232,7 @@ def _pools_table(out: Any, stored: StoredStatement, currency: str, sector: str |
     for column in frame.columns:
         table.add_column(column, justify="left" if column == "cluster_id" else "right")
     for row in frame.itertuples(index=False):
-        table.add_row(str(row[0]), *[f"{v:,.2f}" for v in row[1:]])
+        table.add_row(str(row[0]), *[_amount(v) for v in row[1:]])
     out.print(table)
     if stored.pools.empty and not stored.lines.empty:
         out.print(f"no cost pools are stored with version {stored.header['version']}: it was stored "
@@ -257,7 +258,7 @@ def restatement_note(header: dict[str, object], sector: str | None) -> str | Non
     net: dict[str, Decimal] = {}
     for row in rows:
         net[row["sector_id"]] = net.get(row["sector_id"], Decimal(0)) + Decimal(row["change"])
-    moved = "; ".join(f"{s} {v:+,.2f}" for s, v in sorted(net.items())) or "nothing moved by a cent"
+    moved = "; ".join(f"{s} {_amount(v, signed=True)}" for s, v in sorted(net.items())) or "nothing moved by a cent"
     return (f"restates version {previous} ({header.get('reason')}): {len(rows)} namespace row(s) "
             f"changed, net per sector: {moved}")
 
@@ -298,7 +299,7 @@ def register(app: typer.Typer) -> None:
             raise fail(exc) from None
         h = stored.header
         console.print(f"{h['month']} closed: version {h['version']}, price list {h['price_list_version']}, "
-                      f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
+                      f"total {_amount(h['total_amount'])} {h['currency']}", highlight=False)
         console.print(completeness_note(h), highlight=False)  # what the close was made on
 
     @app.command("restate")
@@ -320,7 +321,7 @@ def register(app: typer.Typer) -> None:
             raise fail(exc) from None
         h = stored.header
         console.print(f"{h['month']} restated: version {h['version']} supersedes {h['supersedes_version']}, "
-                      f"total {Decimal(h['total_amount']):,.2f} {h['currency']}", highlight=False)
+                      f"total {_amount(h['total_amount'])} {h['currency']}", highlight=False)
         emit_changes(changes or lifecycle.Restatement([], []), fmt, h["currency"])
 
 
@@ -353,5 +354,6 @@ def emit_changes(changes: lifecycle.Restatement, fmt: ChangesFormat, currency: s
         out.print(table)
 
 
-def _amount(amount: str, signed: bool) -> str:
-    return f"{Decimal(amount):+,.2f}" if signed else f"{Decimal(amount):,.2f}"
+def _amount(amount: Decimal | str | float, signed: bool = False) -> str:
+    """Money to the cent with thousands separators; ``signed`` shows + on a rise."""
+    return f"{Decimal(amount):{'+' if signed else ''},.2f}"
