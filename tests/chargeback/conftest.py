@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
 
 from chargeback.config import CostModelConfig
-from collectors.synthetic import EstateConfig
+from collectors.synthetic import EstateConfig, SyntheticEstate
 from ecs_insight import jobs
 from ecs_insight.settings import DEFAULT_CONFIG, Settings, load_settings
 
 MONTH = "2026-09"
 TINY = EstateConfig(profile="tiny", seed=7)
+GIB = float(2**30)
+HOURS = 30 * 24  # September, the tiny estate's month
+
+
+@cache
+def estate_frames() -> dict[str, pd.DataFrame]:
+    """The tiny estate's facts and dimensions as its collector yields them (the truth tests check against)."""
+    estate = SyntheticEstate(TINY)
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for batch in estate.collect(estate.window):
+        frames.setdefault(batch.table, []).append(batch.frame)
+    out = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+    out.update({f"dim_{k}": v for k, v in estate.dimensions().items()})
+    return out
 
 
 def tiny_settings(url: str) -> Settings:

@@ -6,31 +6,16 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import cache
 
-import pandas as pd
 import pytest
 
 from chargeback.rounding import dec
 from chargeback.statement import Statement, compute_statement
 from collectors.synthetic import SyntheticEstate
 from ecs_insight.settings import Settings
-from tests.chargeback.conftest import MONTH, TINY, build
+from tests.chargeback.conftest import GIB, HOURS, MONTH, TINY, build, estate_frames
 
-GIB = float(2**30)
-HOURS = 30 * 24
 CENT = Decimal("0.01")
-
-
-@cache
-def estate_frames() -> dict[str, pd.DataFrame]:
-    estate = SyntheticEstate(TINY)
-    frames: dict[str, list[pd.DataFrame]] = {}
-    for batch in estate.collect(estate.window):
-        frames.setdefault(batch.table, []).append(batch.frame)
-    out = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
-    out.update({f"dim_{k}": v for k, v in estate.dimensions().items()})
-    return out
 
 
 def expected_direct_cpu_weights(cluster_id: str) -> dict[str, float]:

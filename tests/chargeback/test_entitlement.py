@@ -14,8 +14,7 @@ from chargeback.rounding import cents, dec
 from chargeback.statement import compute_statement
 from collectors.synthetic import SyntheticEstate
 from ecs_insight.settings import Settings
-from tests.chargeback.conftest import MONTH, TINY
-from tests.chargeback.test_allocation_truth import GIB, HOURS, estate_frames
+from tests.chargeback.conftest import GIB, HOURS, MONTH, TINY, estate_frames
 
 ENTITLEMENTS = [
     {"sector": "CTI", "cores": "400", "memory_gib": "200", "storage_tb": "1", "effective_from": "2026-01-01"},

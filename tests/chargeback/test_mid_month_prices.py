@@ -20,8 +20,7 @@ from chargeback.rounding import CENT, cents, dec
 from chargeback.statement import Statement, compute_statement
 from common.errors import ConfigError
 from ecs_insight.settings import Settings
-from tests.chargeback.conftest import MONTH
-from tests.chargeback.test_allocation_truth import GIB, HOURS, estate_frames
+from tests.chargeback.conftest import GIB, HOURS, MONTH, estate_frames
 from warehouse.dimensions import read_dimension
 
 SHARES = "2026.1 for 336 h, 2026.2 for 384 h"  # September: 14 days, then 16 days

@@ -20,8 +20,7 @@ from common.windows import Window
 from ecs_insight import jobs
 from ecs_insight.cli import app
 from ecs_insight.settings import DEFAULT_CONFIG, Settings
-from tests.chargeback.conftest import MONTH, build, config_file, tiny_settings
-from tests.chargeback.test_allocation_truth import estate_frames
+from tests.chargeback.conftest import MONTH, build, config_file, estate_frames, tiny_settings
 from warehouse import statements as store
 from warehouse.load import replace_slice
 from warehouse.schema import log_volume_hourly
