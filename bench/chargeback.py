@@ -21,13 +21,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics.namespace_mapping import NamespaceMappingConfig
 from chargeback.config import CostModelConfig
 from chargeback.statement import compute_statement, read_inventory
 from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window, next_month
-from ecs_insight import jobs
-from ecs_insight.settings import DEFAULT_CONFIG, Settings, load_settings
+from ecs_insight.sources import SyntheticSource
+from ingest import collect_slices, plan_slices
+from warehouse.access import open_engine
 from warehouse.chargeback_facts import bare_effective_by_namespace, month_facts
+from warehouse.config import WarehouseConfig
 from warehouse.rollups import refresh_pod_usage_daily
 from warehouse.schema import pod_usage_hourly
 
@@ -38,18 +41,10 @@ def cache_path(profile: str) -> Path:
     return Path(tempfile.gettempdir()) / "ecs-insight-bench" / f"chargeback-{profile}.duckdb"
 
 
-def bench_settings(profile: str, url: str) -> Settings:
-    """The demo config's cost model (entitlements of the profile's sectors) on the profile's estate."""
-    demo = load_settings(DEFAULT_CONFIG, environ={})
+def bench_cost_model(profile: str, cost_model: CostModelConfig) -> CostModelConfig:
+    """The given cost model (the demo config's) with the entitlements of the profile's sectors only."""
     sectors = set(SyntheticEstate(EstateConfig(profile=profile)).dimensions()["sector"]["sector_id"])
-    model = demo.chargeback.cost_model
-    model = model.model_copy(update={"entitlements": [e for e in model.entitlements if e.sector in sectors]})
-    return demo.model_copy(update={
-        "warehouse": demo.warehouse.model_copy(update={"url": url}),
-        "sources": demo.sources.model_copy(update={"synthetic": EstateConfig(profile=profile)}),
-        "load": demo.load.model_copy(update={"slice_hours": 24}),
-        "chargeback": demo.chargeback.model_copy(update={"cost_model": model}),
-    })
+    return cost_model.model_copy(update={"entitlements": [e for e in cost_model.entitlements if e.sector in sectors]})
 
 
 def _month(profile: str) -> Window:
@@ -64,11 +59,12 @@ def _pod_hours(engine: sa.Engine, window: Window) -> int:
                    .scalar_one())
 
 
-def prepared(settings: Settings, window: Window) -> sa.Engine:
-    """The profile's warehouse, built unless it already holds the month."""
-    engine = jobs.open_warehouse(settings)
+def prepared(url: str, profile: str, window: Window, mapping: NamespaceMappingConfig) -> sa.Engine:
+    """The profile's warehouse, built (a day per slice) unless it already holds the month."""
+    engine = open_engine(WarehouseConfig(url=url))
     if _pod_hours(engine, window) == 0:
-        report = jobs.build_from_synthetic(engine, settings)
+        estate = SyntheticEstate(EstateConfig(profile=profile))
+        report = collect_slices(engine, SyntheticSource(estate), plan_slices([estate.window], 24), mapping)
         if report.failures:
             raise RuntimeError(f"bench warehouse build failed: {report.failures[:3]}")
     return engine
@@ -122,14 +118,16 @@ def measure(engine: sa.Engine, window: Window, config: CostModelConfig) -> dict[
             "total": str(statement.total), "month": month}
 
 
-def run(profile: str = "demo", postgres_url: str | None = None, **_: Any) -> dict[str, Any]:
+def run(profile: str = "demo", postgres_url: str | None = None, *, cost_model: CostModelConfig,
+        mapping: NamespaceMappingConfig, **_: Any) -> dict[str, Any]:
+    """``cost_model`` and ``mapping``: the demo config's, given by the command line."""
     window = _month(profile)
     path = cache_path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
-    settings = bench_settings(profile, f"duckdb:///{path}")
-    engine = prepared(settings, window)
+    config = bench_cost_model(profile, cost_model)
+    engine = prepared(f"duckdb:///{path}", profile, window, mapping)
     try:
-        duck = measure(engine, window, settings.chargeback.cost_model)
+        duck = measure(engine, window, config)
     finally:
         engine.dispose()
     result: dict[str, Any] = {
@@ -138,10 +136,9 @@ def run(profile: str = "demo", postgres_url: str | None = None, **_: Any) -> dic
         **duck,
     }
     if postgres_url:
-        pg_settings = bench_settings(profile, postgres_url)
-        pg_engine = prepared(pg_settings, window)
+        pg_engine = prepared(postgres_url, profile, window, mapping)
         try:
-            pg = measure(pg_engine, window, pg_settings.chargeback.cost_model)
+            pg = measure(pg_engine, window, config)
         finally:
             pg_engine.dispose()
         result["postgresql"] = pg

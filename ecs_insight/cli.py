@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +16,9 @@ from common.windows import Window, floor_hour
 from ecs_insight import chargeback_cli, collect_cli, import_cli, jobs, vsphere_cli
 from ecs_insight.cli_common import ConfigOption, OutputFormat, console, emit, fail, load_or_exit, warehouse_for_reading
 from ecs_insight.logs import configure_logging
-from ecs_insight.settings import Settings, iter_settings
+from ecs_insight.settings import DEFAULT_CONFIG, Settings, iter_settings, load_settings
 from ecs_insight.sources import build_collector
+from ingest import collect_slices, plan_slices
 from warehouse.queries import chargeback_months, cost_by_sector_month
 
 app = typer.Typer(help="ECS Insight: observability and cost analytics for the ECS OpenShift service.",
@@ -112,22 +113,18 @@ def collect(
         window = Window(floor_hour(start), floor_hour(end))
         collector = build_collector(source, settings)
         engine = jobs.open_warehouse(settings)
-        pieces = list(window.split(timedelta(hours=settings.load.slice_hours)))
-        rows, failures = 0, []
+        slices = plan_slices([window], settings.load.slice_hours)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console) as progress:
-            task = progress.add_task(f"collecting {source}", total=len(pieces))
-            for piece in pieces:
-                report = jobs.collect_window(engine, collector, piece, settings.mapping)
-                rows += report.rows
-                failures.extend(report.failures)
-                progress.advance(task)
+            task = progress.add_task(f"collecting {source}", total=len(slices))
+            report = collect_slices(engine, collector, slices, settings.mapping,
+                                    on_slice=lambda _: progress.advance(task))
     except (InsightError, ValueError) as exc:
         raise fail(exc) from None
-    console.print(f"{source}: {rows:,} rows loaded for [{window.start}, {window.end})")
-    for failure in failures:
+    console.print(f"{source}: {report.rows:,} rows loaded for [{window.start}, {window.end})")
+    for failure in report.failures:
         console.print(f"[yellow]failed:[/yellow] {failure}", highlight=False)
-    if failures:
+    if report.failures:
         raise typer.Exit(1)
 
 
@@ -225,8 +222,10 @@ def bench(
     from bench import run_benchmark
 
     configure_logging("WARNING", False)
+    demo = load_settings(DEFAULT_CONFIG, environ={})  # benchmarks price and map like the demo
     try:
-        result = run_benchmark(name, profile, postgres_url=postgres_url)
+        result = run_benchmark(name, profile, postgres_url=postgres_url, cost_model=demo.chargeback.cost_model,
+                               mapping=demo.mapping)
     except InsightError as exc:
         raise fail(exc) from None
     print(json.dumps(result), flush=True)

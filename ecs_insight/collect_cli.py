@@ -25,9 +25,9 @@ from ecs_insight.cli_common import (
     warehouse_for_reading,
     window_or_exit,
 )
-from ecs_insight.incremental import collect_incremental
 from ecs_insight.settings import Settings
 from ecs_insight.sources import build_collector, configured_sources
+from ingest.incremental import collect_incremental, last_complete_hour
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,6 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     ) -> None:
         """Hours collected and hours with data per scope and day: gaps and failed windows show here."""
-        from ecs_insight.incremental import last_complete_hour
         from warehouse import runs
         from warehouse.schema import FACT_TABLES
 

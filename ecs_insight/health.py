@@ -1,4 +1,4 @@
-"""The app's own health as Prometheus metrics, read from collection_run at scrape time.
+"""The app's own health as Prometheus metrics, read from the collection runs at scrape time.
 
 A custom collector (prometheus_client's one-method protocol) so every source is covered without
 the collectors knowing about metrics, and the scheduler process and the web app expose the same.
@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from warehouse.schema import collection_run
+from warehouse.runs import finished_run_totals
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +27,9 @@ class CollectionHealth(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[Metric]:
-        c = collection_run.c
-        duration = sa.func.sum(_seconds(c.finished_at) - _seconds(c.started_at))
-        query = sa.select(
-            c.source, c.cluster_id, c.status, sa.func.count(), sa.func.sum(c.rows), duration,
-            sa.func.max(c.finished_at), sa.func.max(c.window_end),
-        ).where(c.finished_at.is_not(None)).group_by(c.source, c.cluster_id, c.status)
         up = GaugeMetricFamily("ecs_insight_warehouse_up", "1 when the warehouse answered this scrape.")
         try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
+            rows = finished_run_totals(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             log.error("health metrics: warehouse unreadable: %s", exc)
             up.add_metric([], 0.0)
@@ -70,11 +63,6 @@ class CollectionHealth(Collector):
         for (source, scope), total in spent.items():
             seconds.add_metric([source, scope], total)
         yield from (runs, loaded, seconds, last_ok, watermark, last_fail)
-
-
-def _seconds(column: sa.ColumnElement) -> sa.ColumnElement:
-    """Seconds since the epoch of a naive-UTC timestamp, portable across DuckDB and PostgreSQL."""
-    return sa.func.extract("epoch", column)
 
 
 def _unix(ts: datetime) -> float:

@@ -14,9 +14,10 @@ from common.errors import InsightError
 from ecs_insight import jobs
 from ecs_insight.cli_common import ConfigOption, console, load_or_exit
 from ecs_insight.settings import Settings
+from ingest import LoadReport, collect_window
 
 
-def import_operator_reports(settings: Settings, paths: list[Path], cluster_id: str) -> jobs.LoadReport:
+def import_operator_reports(settings: Settings, paths: list[Path], cluster_id: str) -> LoadReport:
     """Check every report, then load them as one collection of ``cluster_id`` (DataError before any load)."""
     m = settings.mapping
     keys = [*DEFAULT_LABEL_KEYS, m.sector_label, m.application_label, m.cost_centre_label]
@@ -24,7 +25,7 @@ def import_operator_reports(settings: Settings, paths: list[Path], cluster_id: s
     reports.read()
     window = reports.window
     engine = jobs.open_warehouse(settings)
-    report = jobs.collect_window(engine, reports, window, settings.mapping)
+    report = collect_window(engine, reports, window, settings.mapping)
     report.window = window
     return report
 

@@ -26,7 +26,7 @@ from collectors.synthetic import EstateConfig
 from collectors.vsphere.config import VSphereConfig
 from common.errors import ConfigError
 from dashboards.config import DashboardConfig
-from ecs_insight.schedule_config import ScheduleConfig
+from ingest.config import LoadConfig, ScheduleConfig
 from warehouse.config import WarehouseConfig
 
 ENV_CONFIG = "ECS_INSIGHT_CONFIG"
@@ -81,15 +81,6 @@ class LoggingConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO",
                                                                  description="Lowest level logged.")
     json_format: bool = Field(default=False, description="One JSON object per log line instead of text.")
-
-
-class LoadConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    slice_hours: int = Field(
-        default=168, ge=1, le=24 * 62,
-        description="Hours collected and loaded per step; bounds memory per cluster on large estates.",
-    )
 
 
 class Settings(BaseModel):

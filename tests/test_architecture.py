@@ -1,4 +1,4 @@
-"""Architecture rules from DESIGN.md, checked on the real code.
+"""Architecture rules (docs/architecture.md), checked on the real code.
 
 - The dependency direction: import-linter's contracts in ``pyproject.toml``.
 - No I/O at import time: every project module is imported in a fresh interpreter where opening

@@ -156,3 +156,21 @@ def completeness(engine: sa.Engine, source: str, window: Window, fact_tables: li
                                         "hours_failed"])
     frame["completeness"] = (frame["hours_with_data"] / frame["hours_expected"]).round(4)
     return frame
+
+
+def finished_run_totals(engine: sa.Engine) -> list[sa.Row]:
+    """Per (source, scope, status) of finished runs: count, rows, seconds spent, latest finish and the
+    latest window end; the figures of the app's health metrics."""
+    c = collection_run.c
+    duration = sa.func.sum(_epoch_seconds(c.finished_at) - _epoch_seconds(c.started_at))
+    query = sa.select(
+        c.source, c.cluster_id, c.status, sa.func.count(), sa.func.sum(c.rows), duration,
+        sa.func.max(c.finished_at), sa.func.max(c.window_end),
+    ).where(c.finished_at.is_not(None)).group_by(c.source, c.cluster_id, c.status)
+    with engine.connect() as conn:
+        return list(conn.execute(query).all())
+
+
+def _epoch_seconds(column: sa.ColumnElement) -> sa.ColumnElement:
+    """Seconds since the epoch of a naive-UTC timestamp, portable across DuckDB and PostgreSQL."""
+    return sa.func.extract("epoch", column)

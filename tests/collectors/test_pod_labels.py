@@ -20,7 +20,7 @@ from collectors.synthetic import EstateConfig, SyntheticEstate
 from collectors.synthetic.catalogue import LABEL_COST_CENTRE
 from collectors.synthetic.openmetrics.format import sanitize_label_name
 from common.windows import Window
-from ecs_insight.jobs import collect_window
+from ingest import collect_window
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice, PrometheusEstate
 from tests.support.operator_reports import write_reports
 from warehouse.dimensions import read_dimension

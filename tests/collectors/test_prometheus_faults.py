@@ -26,7 +26,7 @@ from collectors.prometheus import ClusterEndpoint, PrometheusCollector, Promethe
 from collectors.prometheus.config import Endpoint
 from collectors.synthetic.openmetrics import write_estate_openmetrics
 from common.windows import Window
-from ecs_insight.jobs import collect_window
+from ingest import collect_window
 from testbed.procs import free_port
 from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice

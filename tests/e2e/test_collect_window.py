@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from collectors.base import Batch
 from common.windows import Window
-from ecs_insight import jobs
+from ingest import collect_window
 from tests.support.frames import T0, pod_rows
 from tests.support.scripted import ScriptedCollector, stored_clusters
 from warehouse.runs import recent_runs
@@ -34,7 +34,7 @@ def engine(warehouse_engine: sa.Engine) -> sa.Engine:
 def test_bad_cluster_is_recorded_and_the_others_load(engine: sa.Engine) -> None:
     good = batch("c-good", pod_rows("c-good", T0, 6))
     bad = batch("c-bad", pod_rows("c-bad", T0, 6).drop(columns=["cpu_usage_core_seconds"]))
-    report = jobs.collect_window(engine, ScriptedCollector([bad, good]), WINDOW)
+    report = collect_window(engine, ScriptedCollector([bad, good]), WINDOW)
     assert report.rows == 18
     assert len(report.failures) == 1 and "c-bad" in report.failures[0]
     assert "cpu_usage_core_seconds" in report.failures[0]
@@ -46,9 +46,9 @@ def test_bad_cluster_is_recorded_and_the_others_load(engine: sa.Engine) -> None:
 
 
 def test_collector_failure_fails_its_runs_and_keeps_stored_data(engine: sa.Engine) -> None:
-    jobs.collect_window(engine, ScriptedCollector([batch("c1", pod_rows("c1", T0, 6))]), WINDOW)
+    collect_window(engine, ScriptedCollector([batch("c1", pod_rows("c1", T0, 6))]), WINDOW)
     failing = ScriptedCollector([batch("c1", pod_rows("c1", T0, 6, scale=9))], fail_after=0)
-    report = jobs.collect_window(engine, failing, WINDOW)
+    report = collect_window(engine, failing, WINDOW)
     assert report.failures and "server went away" in report.failures[0]
     assert stored_clusters(engine) == {"c1": 18}
     runs = recent_runs(engine)
@@ -79,12 +79,12 @@ def test_dimension_batches_are_upserted_and_namespaces_resolved(engine: sa.Engin
     namespaces = pd.DataFrame({"cluster_id": ["c1", "c1"], "namespace": ["payments", "openshift-dns"],
                                "labels": ['{"ecs/application": "pay"}', "{}"]})
     dims = Batch("namespace", "scripted", "c1", WINDOW, namespaces)
-    report = jobs.collect_window(engine, ScriptedCollector([dims, batch("c1", pod_rows("c1", T0, 6))]), WINDOW)
+    report = collect_window(engine, ScriptedCollector([dims, batch("c1", pod_rows("c1", T0, 6))]), WINDOW)
     assert report.failures == []
     stored = read_dimension(engine, "namespace").set_index("namespace")
     assert stored.loc["payments", "sector_id"] == "CTI" and stored.loc["payments", "application"] == "pay"
     assert stored.loc["payments", "mapping_rule"] == "cluster-owner"
     assert bool(stored.loc["openshift-dns", "is_platform"]) is True
     bad = Batch("namespace", "scripted", "c1", WINDOW, namespaces.assign(labels="{broken"))
-    report = jobs.collect_window(engine, ScriptedCollector([bad]), WINDOW)
+    report = collect_window(engine, ScriptedCollector([bad]), WINDOW)
     assert report.failures and "not JSON" in report.failures[0]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from collectors.base import Batch, ScopeFailure
 from common.errors import TransientError
 from common.windows import Window
-from ecs_insight import jobs
+from ingest import collect_window
 from tests.support.frames import T0, pod_rows
 from tests.support.scripted import ScriptedCollector, stored_clusters
 from warehouse.runs import recent_runs
@@ -38,8 +38,8 @@ class OneScopeDown:
 def test_a_failed_scope_is_recorded_and_loads_nothing(warehouse_engine: sa.Engine) -> None:
     before = pod_rows("c2", T0, 2, pods=1, source="scripted")
     earlier = Batch("pod_usage_hourly", "scripted", "c2", WINDOW, before)
-    jobs.collect_window(warehouse_engine, ScriptedCollector([earlier]), WINDOW)
-    report = jobs.collect_window(warehouse_engine, OneScopeDown(), WINDOW)
+    collect_window(warehouse_engine, ScriptedCollector([earlier]), WINDOW)
+    report = collect_window(warehouse_engine, OneScopeDown(), WINDOW)
     assert report.failures == ["c2: connection refused (cluster=c2)"]
     # c2 keeps what it had before the failed run.
     assert stored_clusters(warehouse_engine) == {"c1": 6, "c2": 2, "c3": 6}

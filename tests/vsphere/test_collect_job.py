@@ -15,9 +15,9 @@ from collectors.vsphere.collector import VSphereCollector
 from collectors.vsphere.config import VCenterConfig
 from collectors.vsphere.connection import VCenterSession, connect
 from common.windows import Window
-from ecs_insight import jobs
-from ecs_insight.incremental import collect_incremental
-from ecs_insight.schedule_config import ScheduleConfig
+from ingest import collect_window
+from ingest.config import ScheduleConfig
+from ingest.incremental import collect_incremental
 from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import config_of, vcenter_of
 from warehouse import load
@@ -64,7 +64,7 @@ def test_a_vcenter_that_disappears_mid_run_fails_alone(warehouse_engine: sa.Engi
     doomed = spare_vcsim()
     cfg = config_of(vcenter_of(doomed, name="vc-doomed"), vcenter_of(vcsim, name="vc-main"), timeout_seconds=10)
     collector = VSphereCollector(cfg, connect=StopsBeforeQueryPerf("vc-doomed", doomed), clock=clock)
-    report = jobs.collect_window(warehouse_engine, collector, WINDOW)
+    report = collect_window(warehouse_engine, collector, WINDOW)
     assert len(report.failures) == 1 and report.failures[0].startswith("vc-doomed: ")
     assert "unreachable" in report.failures[0]
     runs = recent_runs(warehouse_engine).set_index("cluster_id")
@@ -76,7 +76,7 @@ def test_a_vcenter_that_disappears_mid_run_fails_alone(warehouse_engine: sa.Engi
     assert counts(warehouse_engine, "vsphere_vm") == {"vc-main": vcsim.vms}  # nothing partial of the doomed one
 
     # Next run: the vCenter is still gone (refused at connect); the stored data of vc-main stays.
-    again = jobs.collect_window(warehouse_engine, VSphereCollector(cfg, clock=clock), WINDOW)
+    again = collect_window(warehouse_engine, VSphereCollector(cfg, clock=clock), WINDOW)
     assert len(again.failures) == 1 and again.failures[0].startswith("vc-doomed: ")
     assert counts(warehouse_engine, "vsphere_vm_hourly") == {"vc-main": vcsim.vms * 2}
 
@@ -99,7 +99,7 @@ def test_vms_that_are_nodes_get_their_cluster_and_node_on_load(warehouse_engine:
                         None],
     })
     load.upsert_dimension(warehouse_engine, "node", nodes)
-    jobs.collect_window(warehouse_engine, VSphereCollector(config_of(vcenter_of(vcsim, name="vc-main")),
+    collect_window(warehouse_engine, VSphereCollector(config_of(vcenter_of(vcsim, name="vc-main")),
                                                            clock=clock), WINDOW)
     stored = read_dimension(warehouse_engine, "vsphere_vm").set_index("vm_name")
     assert (stored.loc[a["name"], "cluster_id"], stored.loc[a["name"], "node"]) == ("ocp-a", "worker-0")

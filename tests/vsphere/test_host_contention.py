@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from collectors.vsphere.collector import HOST_FROM_VMS, VSphereCollector, fill_from_vms
 from common.windows import Window
-from ecs_insight import jobs
+from ingest import collect_window
 from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import (
     CPU_READY,
@@ -122,7 +122,7 @@ def test_a_sum_over_some_of_the_vms_is_not_used() -> None:
 
 def test_host_contention_is_stored_and_read_back(warehouse_engine: sa.Engine, vcsim: VcsimServer) -> None:
     collector = VSphereCollector(config_of(vcenter_of(vcsim, name="vc-a")), clock=clock)
-    report = jobs.collect_window(warehouse_engine, collector, WINDOW)
+    report = collect_window(warehouse_engine, collector, WINDOW)
     assert not report.failures
     out = host_contention_hourly(warehouse_engine, WINDOW)
     assert len(out) == vcsim.hosts * WINDOW.hours()

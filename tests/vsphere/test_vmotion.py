@@ -30,7 +30,7 @@ from collectors.vsphere.events import EVENT_CALLS
 from collectors.vsphere.inventory import read_inventory
 from collectors.vsphere.perf import now_utc
 from common.windows import Window, floor_hour
-from ecs_insight import jobs
+from ingest import collect_window
 from testbed.vcsim import VcsimServer
 from tests.vsphere.conftest import CPU_READY, by_table, config_of, vcenter_of
 from warehouse.dimensions import read_dimension
@@ -109,7 +109,7 @@ def test_the_stored_hours_join_the_host_the_vm_ran_on(moved: Any, warehouse_engi
     upsert_dimension(warehouse_engine, "node", pd.DataFrame([{
         "cluster_id": "ocp-m", "node": "worker-m", "role": "worker", "provider_id": f"vsphere://{uuid}"}]))
     collector = VSphereCollector(config_of(vcenter_of(server, name="vc-m")), clock=now_utc)
-    assert not jobs.collect_window(warehouse_engine, collector, window).failures
+    assert not collect_window(warehouse_engine, collector, window).failures
     with warehouse_engine.connect() as conn:
         stored = conn.execute(sa.select(vsphere_vm_hourly.c.host, vsphere_vm_hourly.c.vsphere_cluster)
                               .where(vsphere_vm_hourly.c.vm_uuid == uuid)).all()

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window
-from ecs_insight import jobs
 from ecs_insight.sources import SyntheticSource
+from ingest import collect_window
 from warehouse.vsphere import host_contention_hourly, node_vm_hourly
 
 HOURS = 3
@@ -27,7 +27,7 @@ def estate() -> SyntheticEstate:
 def loaded(warehouse_engine: sa.Engine, estate: SyntheticEstate) -> tuple[sa.Engine, Window]:
     start = estate.window.start + timedelta(hours=12)
     window = Window(start, start + timedelta(hours=HOURS))
-    report = jobs.collect_window(warehouse_engine, SyntheticSource(estate), window)
+    report = collect_window(warehouse_engine, SyntheticSource(estate), window)
     assert not report.failures
     return warehouse_engine, window
 

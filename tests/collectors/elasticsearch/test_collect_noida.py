@@ -19,7 +19,7 @@ from collectors.elasticsearch.collector import make_collector
 from collectors.elasticsearch.config import SliQuery
 from common.errors import ConfigError
 from common.windows import Window
-from ecs_insight import jobs
+from ingest import collect_window
 from tests.collectors.conftest import ElasticsearchEstate
 from tests.collectors.elasticsearch.conftest import (
     LATENCY_THRESHOLD_MS,
@@ -117,7 +117,7 @@ def test_recollection_replaces_and_runs_are_recorded(warehouse_engine: sa.Engine
     config = source_config(es.slice.clusters, slis=queries)
     collector = make_collector(config, client=es.client)
     for _ in range(2):
-        report = jobs.collect_window(warehouse_engine, collector, es.slice.window)
+        report = collect_window(warehouse_engine, collector, es.slice.window)
         assert report.failures == []
     with warehouse_engine.connect() as conn:
         stored = pd.DataFrame(conn.execute(sa.select(log_volume_hourly)).mappings().all())
@@ -147,7 +147,7 @@ def test_a_refused_sli_query_fails_only_its_cluster(warehouse_engine: sa.Engine,
     malformed = {"term": {"a": 1}, "match": {"b": 2}}  # one query object with two query types
     broken = SliQuery(namespace="x", service="y", clusters=[bad], query=malformed, good_status_below=500)
     collector = make_collector(source_config(es.slice.clusters, slis=[broken]), client=es.client)
-    report = jobs.collect_window(warehouse_engine, collector, es.slice.window)
+    report = collect_window(warehouse_engine, collector, es.slice.window)
     assert len(report.failures) == 1 and report.failures[0].startswith(f"{bad}: SLI x/y availability: HTTP 400")
     runs = recent_runs(warehouse_engine).set_index("cluster_id")
     assert runs.loc[bad, "status"] == "failed" and "HTTP 400" in runs.loc[bad, "error"]

@@ -28,7 +28,7 @@ from collectors.elasticsearch.sli import parse_sli
 from collectors.elasticsearch.volume import parse_composite, parse_terms
 from common.errors import DataError, TransientError
 from common.windows import Window
-from ecs_insight import jobs
+from ingest import collect_window
 from testbed.procs import free_port
 from tests.collectors.elasticsearch.conftest import source_config
 from tests.collectors.http_stub import black_hole
@@ -144,7 +144,7 @@ def test_partial_shard_failure_fails_the_cluster_run(warehouse_engine: sa.Engine
         "reason": {"type": "node_not_connected_exception", "reason": "[es-data-2] Node not connected"}}]}
     client = ScriptedClient([partial] * 4)
     collector = make_collector(source_config(("c1",), paging="composite", retries=3), client=client)  # type: ignore
-    report = jobs.collect_window(warehouse_engine, collector, WINDOW)
+    report = collect_window(warehouse_engine, collector, WINDOW)
     assert len(client.requests) == 4  # retried: a shard may come back
     error = recent_runs(warehouse_engine).iloc[0]["error"]
     assert report.failures and recent_runs(warehouse_engine).iloc[0]["status"] == "failed"
@@ -169,7 +169,7 @@ def test_unreachable_server_is_transient_and_every_cluster_is_recorded(warehouse
     out = list(collector.collect(WINDOW))
     assert [type(o) for o in out] == [ScopeFailure, ScopeFailure]
     assert all(isinstance(o.error, TransientError) for o in out)
-    report = jobs.collect_window(warehouse_engine, collector, WINDOW)
+    report = collect_window(warehouse_engine, collector, WINDOW)
     runs = recent_runs(warehouse_engine).set_index("cluster_id")
     assert sorted(runs.index) == ["c1", "c2"] and (runs["status"] == "failed").all()
     assert "ConnectionError" in runs.loc["c2", "error"] and "index=app-c2-*,infra-c2-*" in runs.loc["c2", "error"]

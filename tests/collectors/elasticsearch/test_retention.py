@@ -19,7 +19,7 @@ from collectors.elasticsearch.collector import SOURCE, VOLUME_COLUMNS, make_coll
 from collectors.elasticsearch.config import SliQuery
 from collectors.elasticsearch.retention import LogsExpired, NoIndexMatched
 from common.windows import Window
-from ecs_insight import jobs
+from ingest import collect_window
 from tests.collectors.conftest import ElasticsearchEstate
 from tests.collectors.elasticsearch.conftest import source_config, volume_figures, volume_truth
 from warehouse import load
@@ -62,14 +62,14 @@ def test_a_pattern_matching_no_index_fails_the_cluster_and_keeps_its_rows(
         warehouse_engine: sa.Engine, elasticsearch_estate: ElasticsearchEstate) -> None:
     es = elasticsearch_estate
     good = make_collector(source_config(es.slice.clusters), client=es.client)
-    assert jobs.collect_window(warehouse_engine, good, es.slice.window).failures == []
+    assert collect_window(warehouse_engine, good, es.slice.window).failures == []
     typo = make_collector(source_config(es.slice.clusters, index_pattern="app-{cluster}-*,infar-{cluster}-*"),
                           client=es.client)
     out = list(typo.collect(es.slice.window))
     assert [type(o) for o in out] == [Batch] * 4  # one of two patterns matching is enough
     typo = make_collector(source_config(es.slice.clusters, index_pattern="ap-{cluster}-*,infar-{cluster}-*"),
                           client=es.client)
-    report = jobs.collect_window(warehouse_engine, typo, es.slice.window)
+    report = collect_window(warehouse_engine, typo, es.slice.window)
     assert typo.searcher.requests == len(es.slice.clusters)  # one search each, then nothing else is asked
     assert len(report.failures) == 2
     for cluster, failure in zip(es.slice.clusters, sorted(report.failures), strict=True):
@@ -98,7 +98,7 @@ def test_a_window_older_than_the_retention_fails_and_keeps_its_rows(
     old = Window(es.slice.window.start - 3 * HOUR, es.slice.window.start)
     before = stored_before(warehouse_engine, es.slice.clusters, old)
     collector = make_collector(source_config(es.slice.clusters), client=es.client)
-    report = jobs.collect_window(warehouse_engine, collector, old)
+    report = collect_window(warehouse_engine, collector, old)
     assert collector.searcher.requests == len(es.slice.clusters)  # only the retention search
     assert len(report.failures) == 2
     for cluster, failure in zip(es.slice.clusters, sorted(report.failures), strict=True):
@@ -119,7 +119,7 @@ def test_a_window_straddling_the_earliest_document_replaces_only_the_hours_held(
     batches = list(collector.collect(window))
     assert {b.window for b in batches} == {es.slice.window}  # the first document is in the slice's first hour
     assert all(first_document(es, c) < es.slice.window.start + HOUR for c in es.slice.clusters)
-    report = jobs.collect_window(warehouse_engine, collector, window)
+    report = collect_window(warehouse_engine, collector, window)
     assert report.failures == []
     aged = Window(window.start, es.slice.window.start)
     pd.testing.assert_frame_equal(volume_figures(stored(warehouse_engine, aged)),
@@ -135,7 +135,7 @@ def test_quiet_hours_within_the_retention_still_load_zero_rows(
     es = elasticsearch_estate
     quiet = Window(es.slice.window.end, es.slice.window.end + 2 * HOUR)  # after the last document
     stored_before(warehouse_engine, es.slice.clusters, quiet)
-    report = jobs.collect_window(warehouse_engine, make_collector(source_config(es.slice.clusters),
+    report = collect_window(warehouse_engine, make_collector(source_config(es.slice.clusters),
                                                                   client=es.client), quiet)
     assert report.failures == [] and stored(warehouse_engine).empty
     assert (recent_runs(warehouse_engine)["status"] == "succeeded").all()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,19 +20,12 @@ import sqlalchemy as sa
 from analytics.namespace_mapping import NamespaceMappingConfig
 from collectors.base import Collector
 from common.windows import Window, floor_hour
-from ecs_insight import jobs
-from ecs_insight.schedule_config import ScheduleConfig
+from ingest.config import ScheduleConfig
+from ingest.loader import LoadReport
+from ingest.planning import collect_slices, plan_slices
 from warehouse import runs
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class IncrementalReport:
-    source: str
-    windows: list[Window] = field(default_factory=list)
-    rows: int = 0
-    failures: list[str] = field(default_factory=list)
 
 
 def last_complete_hour(now: datetime, schedule: ScheduleConfig) -> datetime:
@@ -74,18 +66,11 @@ def _merge(windows: list[Window]) -> list[Window]:
 
 def collect_incremental(engine: sa.Engine, collector: Collector, schedule: ScheduleConfig, slice_hours: int,
                         mapping: NamespaceMappingConfig | None = None, now: datetime | None = None,
-                        progress: Callable[[Window], None] | None = None) -> IncrementalReport:
+                        progress: Callable[[Window], None] | None = None) -> LoadReport:
     """Collect what ``plan`` says, a slice at a time; every slice is recorded as runs per scope."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    report = IncrementalReport(collector.source)
-    for window in plan(engine, collector.source, schedule, now):
-        for piece in window.split(timedelta(hours=slice_hours)):
-            loaded = jobs.collect_window(engine, collector, piece, mapping)
-            report.windows.append(piece)
-            report.rows += loaded.rows
-            report.failures.extend(loaded.failures)
-            if progress:
-                progress(piece)
+    slices = plan_slices(plan(engine, collector.source, schedule, now), slice_hours)
+    report = collect_slices(engine, collector, slices, mapping, on_slice=progress)
     if not report.windows:
         log.info("%s: nothing to collect (up to date)", collector.source)
     return report

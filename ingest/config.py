@@ -1,8 +1,17 @@
-"""Settings of incremental collection and of the scheduler that runs it."""
+"""Settings of loading, incremental collection and the scheduler that runs it."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class LoadConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slice_hours: int = Field(
+        default=168, ge=1, le=24 * 62,
+        description="Hours collected and loaded per step; bounds memory per cluster on large estates.",
+    )
 
 
 class ScheduleConfig(BaseModel):

@@ -1,0 +1,132 @@
+"""Collect one window and load it: one collection run per scope, slices replaced, faults isolated."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from analytics.namespace_mapping import NamespaceMappingConfig
+from collectors.base import Collector, ScopeFailure
+from common.errors import InsightError
+from common.windows import Window
+from ingest.dimensions import load_dimension
+from warehouse import load, runs
+from warehouse.schema import DIMENSION_TABLES
+
+log = logging.getLogger(__name__)
+
+FLUSH_ROWS = 2_000_000  # rows gathered before one loading transaction; bounds memory per step
+
+
+@dataclass
+class LoadReport:
+    """What a collection loaded: rows, slices written, the windows collected and each scope's failure."""
+
+    rows: int = 0
+    batches: int = 0
+    window: Window | None = None
+    failures: list[str] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+
+    def add(self, other: LoadReport) -> None:
+        self.rows += other.rows
+        self.batches += other.batches
+        self.failures.extend(other.failures)
+        self.windows.extend(other.windows)
+
+
+class RunTracker:
+    """One collection run per scope of a window: rows loaded, and the first error if any."""
+
+    def __init__(self, engine: sa.Engine, source: str, window: Window) -> None:
+        self.engine, self.source, self.window = engine, source, window
+        self.run_ids: dict[str, int] = {}
+        self.rows: dict[str, int] = {}
+        self.errors: dict[str, str] = {}
+
+    def open(self, scope: str) -> None:
+        if scope not in self.run_ids:
+            self.run_ids[scope] = runs.start_run(self.engine, self.source, scope, self.window)
+            self.rows[scope] = 0
+
+    def fail(self, scope: str, error: str) -> None:
+        self.open(scope)
+        self.errors.setdefault(scope, error)
+        log.error("%s %s [%s, %s): %s", self.source, scope, self.window.start, self.window.end, error)
+
+    def finish(self) -> LoadReport:
+        for scope, run_id in self.run_ids.items():
+            runs.finish_run(self.engine, run_id, self.rows[scope], error=self.errors.get(scope))
+        return LoadReport(rows=sum(self.rows.values()), windows=[self.window],
+                          failures=[f"{scope}: {err}" for scope, err in self.errors.items()])
+
+
+def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: RunTracker) -> int:
+    """Load gathered slices in one transaction; if that fails, slice by slice to isolate the fault."""
+    if not pending:
+        return 0
+    try:
+        load.replace_slices(engine, pending)
+        done = pending
+    except SQLAlchemyError:
+        done = []
+        for piece in pending:
+            try:
+                load.replace_slices(engine, [piece])
+                done.append(piece)
+            except SQLAlchemyError as exc:
+                tracker.fail(piece.scope, f"{piece.table.name}: {type(exc).__name__}: {exc.orig or exc}")
+    for piece in done:
+        tracker.rows[piece.scope] += len(piece.frame)
+    return len(done)
+
+
+def collect_window(engine: sa.Engine, collector: Collector, window: Window,
+                   mapping: NamespaceMappingConfig | None = None) -> LoadReport:
+    """Collect one window and load it, recording one run per scope (cluster or vCenter).
+
+    A scope whose data is refused is recorded as a failed run and the other scopes still load; a
+    collector that fails outright fails the runs it had started (or one run for the source).
+    Each slice replaces exactly its (source, scope, window), so a failed window can be re-collected.
+    Dimension batches (nodes, namespaces, workloads...) are upserted by key as they arrive;
+    namespaces are resolved to sectors with ``mapping``.
+    """
+    tracker = RunTracker(engine, collector.source, window)
+    pending: list[load.Slice] = []
+    pending_rows = batches = 0
+    try:
+        for batch in collector.collect(window):
+            tracker.open(batch.scope)
+            if isinstance(batch, ScopeFailure):
+                tracker.fail(batch.scope, str(batch.error))
+                pending = [p for p in pending if p.scope != batch.scope]
+                pending_rows = sum(len(p.frame) for p in pending)
+                continue
+            if batch.scope in tracker.errors:
+                continue
+            if batch.table in DIMENSION_TABLES:
+                try:
+                    load_dimension(engine, batch, mapping or NamespaceMappingConfig())
+                except (InsightError, ValueError, SQLAlchemyError) as exc:
+                    tracker.fail(batch.scope, f"{batch.table}: {exc}")
+                continue
+            try:
+                pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
+                                                  batch.frame))
+            except InsightError as exc:
+                tracker.fail(batch.scope, f"{batch.table}: {exc}")
+                continue
+            pending_rows += len(batch.frame)
+            if pending_rows >= FLUSH_ROWS:
+                batches += _flush(engine, pending, tracker)
+                pending, pending_rows = [], 0
+        batches += _flush(engine, pending, tracker)
+    except InsightError as exc:
+        for scope in tracker.run_ids or [collector.source]:
+            tracker.fail(scope, str(exc))
+    report = tracker.finish()
+    report.batches = batches
+    return report
