@@ -23,10 +23,10 @@ import sqlalchemy as sa
 
 from chargeback.config import CostModelConfig
 from chargeback.statement import compute_statement, read_inventory
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window, next_month
 from ecs_insight import jobs
 from ecs_insight.settings import DEFAULT_CONFIG, Settings, load_settings
+from estate import EstateConfig, SyntheticEstate
 from warehouse.chargeback_facts import bare_effective_by_namespace, month_facts
 from warehouse.rollups import refresh_pod_usage_daily
 from warehouse.schema import pod_usage_hourly

@@ -15,11 +15,10 @@ from analytics.vsphere_mapping import map_vms_to_nodes
 from chargeback import lifecycle
 from chargeback.flat_rate import compute_month
 from collectors.base import Batch, Collector, ScopeFailure
-from collectors.synthetic import SyntheticEstate
 from common.errors import ConfigError, InsightError
 from common.windows import Window
 from ecs_insight.settings import Settings
-from ecs_insight.sources import SyntheticSource
+from estate import SyntheticEstate, SyntheticSource
 from warehouse import load, runs
 from warehouse.dimensions import read_dimension
 from warehouse.engine import create_warehouse_engine, unavailable_warehouse

@@ -22,11 +22,11 @@ from chargeback.config import CostModelConfig
 from chargeback.flat_rate import FlatRateConfig
 from collectors.elasticsearch.config import ElasticsearchSourceConfig
 from collectors.prometheus.config import PrometheusSourceConfig
-from collectors.synthetic import EstateConfig
 from collectors.vsphere.config import VSphereConfig
 from common.errors import ConfigError
 from dashboards.config import DashboardConfig
 from ecs_insight.schedule_config import ScheduleConfig
+from estate import EstateConfig
 from warehouse.config import WarehouseConfig
 
 ENV_CONFIG = "ECS_INSIGHT_CONFIG"

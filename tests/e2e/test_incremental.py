@@ -10,12 +10,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from collectors.base import Batch, ScopeFailure
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.errors import TransientError
 from common.windows import Window
 from ecs_insight.incremental import collect_incremental, plan
 from ecs_insight.schedule_config import ScheduleConfig
-from ecs_insight.sources import SyntheticSource
+from estate import EstateConfig, SyntheticEstate, SyntheticSource
 from warehouse import runs
 from warehouse.schema import FACT_TABLES
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from collectors.synthetic.catalogue import SECTORS
-from collectors.synthetic.columns import DIMENSIONS
-from collectors.synthetic.structure import Structure
+from estate.catalogue import SECTORS
+from estate.columns import DIMENSIONS
+from estate.structure import Structure
 
 _BOOL = {"shared", "is_platform"}
 

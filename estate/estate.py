@@ -9,18 +9,18 @@ import numpy as np
 import pandas as pd
 
 from collectors.base import Batch
-from collectors.synthetic import facts, vsphere
-from collectors.synthetic.columns import FACTS, VCENTER_SCOPED
-from collectors.synthetic.dimensions import dimension_frames
-from collectors.synthetic.entities import Cluster
-from collectors.synthetic.frames import SOURCE
-from collectors.synthetic.podlabels import pod_frame
-from collectors.synthetic.podmodel import PodHours, pod_hours
-from collectors.synthetic.profiles import EstateConfig, ProfileSpec, resolve
-from collectors.synthetic.structure import Structure
-from collectors.synthetic.truth import EstateTruth
 from common.errors import ConfigError
 from common.windows import Window
+from estate import facts, vsphere
+from estate.columns import FACTS, VCENTER_SCOPED
+from estate.dimensions import dimension_frames
+from estate.entities import Cluster
+from estate.frames import SOURCE
+from estate.podlabels import pod_frame
+from estate.podmodel import PodHours, pod_hours
+from estate.profiles import EstateConfig, ProfileSpec, resolve
+from estate.structure import Structure
+from estate.truth import EstateTruth
 
 _NEEDS_PODS = frozenset({"pod_usage_hourly", "container_usage_hourly", "node_hourly", "vsphere_vm_hourly",
                          "vsphere_host_hourly"})

@@ -21,12 +21,12 @@ import json
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import catalogue as cat
-from collectors.synthetic import randomness as rnd
-from collectors.synthetic.columns import DIMENSIONS
-from collectors.synthetic.entities import Cluster, Namespace, Workload
-from collectors.synthetic.podmodel import pod_hours
-from collectors.synthetic.structure import Structure
+from estate import catalogue as cat
+from estate import randomness as rnd
+from estate.columns import DIMENSIONS
+from estate.entities import Cluster, Namespace, Workload
+from estate.podmodel import pod_hours
+from estate.structure import Structure
 
 LABEL_APP = "app"
 LABEL_NAME = "app.kubernetes.io/name"

@@ -7,15 +7,15 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import randomness as rnd
-from collectors.synthetic.catalogue import LABEL_SECTOR, SECTORS
-from collectors.synthetic.columns import FACTS
-from collectors.synthetic.entities import Cluster, Namespace
-from collectors.synthetic.frames import SOURCE, constant, frame, strings, timestamps
-from collectors.synthetic.naming import stable_uuid
-from collectors.synthetic.podmodel import CFS_PERIODS_PER_SECOND, SECONDS, PodHours, sidecar_requests
-from collectors.synthetic.shapes import epoch_hour, growth, load
-from collectors.synthetic.structure import Structure
+from estate import randomness as rnd
+from estate.catalogue import LABEL_SECTOR, SECTORS
+from estate.columns import FACTS
+from estate.entities import Cluster, Namespace
+from estate.frames import SOURCE, constant, frame, strings, timestamps
+from estate.naming import stable_uuid
+from estate.podmodel import CFS_PERIODS_PER_SECOND, SECONDS, PodHours, sidecar_requests
+from estate.shapes import epoch_hour, growth, load
+from estate.structure import Structure
 
 GIB = float(1 << 30)
 

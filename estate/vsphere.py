@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import randomness as rnd
-from collectors.synthetic.columns import FACTS
-from collectors.synthetic.entities import VCenter
-from collectors.synthetic.frames import SOURCE, constant, frame, strings, timestamps
-from collectors.synthetic.podmodel import SECONDS
-from collectors.synthetic.shapes import epoch_hour, growth, load
-from collectors.synthetic.structure import Structure
+from estate import randomness as rnd
+from estate.columns import FACTS
+from estate.entities import VCenter
+from estate.frames import SOURCE, constant, frame, strings, timestamps
+from estate.podmodel import SECONDS
+from estate.shapes import epoch_hour, growth, load
+from estate.structure import Structure
 
 GIB = float(1 << 30)
 OS_CORES = {"master": 1.5, "infra": 0.4, "worker": 0.3}
