@@ -12,7 +12,6 @@ from collectors.base import Batch
 from common.errors import ConfigError
 from common.windows import Window
 from estate import facts, vsphere
-from estate.columns import FACTS, VCENTER_SCOPED
 from estate.dimensions import dimension_frames
 from estate.entities import Cluster
 from estate.frames import SOURCE
@@ -27,7 +26,11 @@ _NEEDS_PODS = frozenset({"pod_usage_hourly", "container_usage_hourly", "node_hou
 # Tables built from the pods' usage summed per (hour, node): the nodes', and the node VMs'.
 _VM_TABLES = frozenset({"vsphere_vm_hourly", "vsphere_host_hourly"})
 _NEEDS_NODE_USAGE = _VM_TABLES | {"node_hourly"}
-_CLUSTER_TABLES = tuple(t for t in FACTS if t not in VCENTER_SCOPED)
+# The fact tables the estate fills: per cluster (in this order), then per vCenter.
+_CLUSTER_TABLES = ("pod_usage_hourly", "container_usage_hourly", "node_hourly", "pvc_hourly", "log_volume_hourly",
+                   "sli_5m")
+_VCENTER_TABLES = ("vsphere_host_hourly", "vsphere_vm_hourly", "datastore_hourly")
+_TABLES = frozenset(_CLUSTER_TABLES + _VCENTER_TABLES)
 
 
 class SyntheticEstate:
@@ -68,8 +71,8 @@ class SyntheticEstate:
         """One batch per (fact table, scope) for ``window``; scopes are clusters, or vCenters for
         the vSphere tables. Every scope gets a batch, empty where it has no rows (outside the
         simulated period, or container rows when container facts are off)."""
-        wanted = set(FACTS) if tables is None else set(tables)
-        unknown = wanted - set(FACTS)
+        wanted = set(_TABLES) if tables is None else set(tables)
+        unknown = wanted - _TABLES
         if unknown:
             raise ConfigError("unknown fact tables", tables=",".join(sorted(unknown)))
         if not window.whole_hours():
