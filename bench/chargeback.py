@@ -24,9 +24,8 @@ import sqlalchemy as sa
 from analytics.namespace_mapping import NamespaceMappingConfig
 from chargeback.config import CostModelConfig
 from chargeback.statement import compute_statement, read_inventory
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window, next_month
-from ecs_insight.sources import SyntheticSource
+from estate import EstateConfig, SyntheticEstate, SyntheticSource
 from ingest import collect_slices, plan_slices
 from warehouse.access import open_engine
 from warehouse.chargeback_facts import bare_effective_by_namespace, month_facts

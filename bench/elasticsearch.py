@@ -22,9 +22,9 @@ from elasticsearch import Elasticsearch, helpers
 from collectors.base import Batch
 from collectors.elasticsearch.collector import make_collector
 from collectors.elasticsearch.config import ElasticsearchSourceConfig
-from collectors.synthetic import EstateConfig, SyntheticEstate
-from collectors.synthetic.ndjson import NDJSON_TABLES, bulk_actions, index_template, iter_documents
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
+from testbed.formats.ndjson import NDJSON_TABLES, bulk_actions, index_template, iter_documents
 from testbed.noida import start_noida
 
 HOURS = {"tiny": 6, "demo": 6, "enterprise": 3}

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
 from warehouse.engine import create_warehouse_engine
 from warehouse.load import conform_frame, insert_rows, replace_slice
 from warehouse.migrate import upgrade

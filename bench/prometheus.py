@@ -20,9 +20,9 @@ import pandas as pd
 
 from collectors.base import Batch
 from collectors.prometheus import PrometheusCollector, PrometheusSourceConfig
-from collectors.synthetic import EstateConfig, SyntheticEstate
-from collectors.synthetic.openmetrics import write_estate_openmetrics
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
+from testbed.formats.openmetrics import write_estate_openmetrics
 from testbed.prometheus import create_blocks, require_binaries, start_prometheus
 
 # (hours collected, sample step in seconds) per profile; the estate's clusters and pods are the profile's.

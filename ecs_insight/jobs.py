@@ -8,11 +8,10 @@ import sqlalchemy as sa
 
 from chargeback import lifecycle
 from chargeback.flat_rate import compute_month
-from collectors.synthetic import SyntheticEstate
 from common.errors import ConfigError
 from common.windows import Window
 from ecs_insight.settings import Settings
-from ecs_insight.sources import SyntheticSource
+from estate import SyntheticEstate, SyntheticSource
 from ingest import LoadReport, collect_slices, plan_slices
 from warehouse.access import open_engine
 

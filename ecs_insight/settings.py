@@ -22,10 +22,10 @@ from chargeback.config import CostModelConfig
 from chargeback.flat_rate import FlatRateConfig
 from collectors.elasticsearch.config import ElasticsearchSourceConfig
 from collectors.prometheus.config import PrometheusSourceConfig
-from collectors.synthetic import EstateConfig
 from collectors.vsphere.config import VSphereConfig
 from common.errors import ConfigError
 from dashboards.config import DashboardConfig
+from estate import EstateConfig
 from ingest.config import LoadConfig, ScheduleConfig
 from warehouse.config import WarehouseConfig
 

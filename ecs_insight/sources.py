@@ -1,39 +1,20 @@
 """The registry of data sources: name -> how to build its collector from the settings.
 
 Every source is collected the same way (``ecs-insight collect NAME``, the scheduler): the job asks
-the registry for the collector and loads what it yields through ``jobs.collect_window``. A source
+the registry for the collector and loads what it yields through ``ingest`` (one run per scope and slice). A source
 adds itself here with one factory; a factory returns None when the source is not configured.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-from collectors.base import Batch, Collector
-from collectors.synthetic import SyntheticEstate
+from collectors.base import Collector
 from common.errors import ConfigError
-from common.windows import Window
 from ecs_insight.settings import Settings
+from estate import SyntheticEstate, SyntheticSource
 
 CollectorFactory = Callable[[Settings], Collector | None]
-
-
-class SyntheticSource:
-    """The simulated estate as a source: its inventory (dimensions) once, then hourly facts."""
-
-    source = "synthetic"
-
-    def __init__(self, estate: SyntheticEstate) -> None:
-        self.estate = estate
-        self._inventory_sent = False
-
-    def collect(self, window: Window) -> Iterator[Batch]:
-        if not self._inventory_sent:
-            # Sectors and clusters come first: namespaces are resolved against them.
-            for name, frame in self.estate.dimensions().items():
-                yield Batch(name, self.source, "inventory", window, frame)
-            self._inventory_sent = True
-        yield from self.estate.collect(window)
 
 
 def _synthetic(settings: Settings) -> Collector | None:

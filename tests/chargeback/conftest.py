@@ -12,9 +12,9 @@ import sqlalchemy as sa
 import yaml
 
 from chargeback.config import CostModelConfig
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from ecs_insight import jobs
 from ecs_insight.settings import DEFAULT_CONFIG, Settings, load_settings
+from estate import EstateConfig, SyntheticEstate
 
 MONTH = "2026-09"
 TINY = EstateConfig(profile="tiny", seed=7)

@@ -11,8 +11,8 @@ import pytest
 
 from chargeback.rounding import dec
 from chargeback.statement import Statement, compute_statement
-from collectors.synthetic import SyntheticEstate
 from ecs_insight.settings import Settings
+from estate import SyntheticEstate
 from tests.chargeback.conftest import GIB, HOURS, MONTH, TINY, build, estate_frames
 
 CENT = Decimal("0.01")

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from chargeback.config import Entitlement
 from chargeback.rounding import cents, dec
 from chargeback.statement import compute_statement
-from collectors.synthetic import SyntheticEstate
 from ecs_insight.settings import Settings
+from estate import SyntheticEstate
 from tests.chargeback.conftest import GIB, HOURS, MONTH, TINY, estate_frames
 
 ENTITLEMENTS = [

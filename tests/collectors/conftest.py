@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from elasticsearch import Elasticsearch
 
-from collectors.synthetic import EstateConfig, SyntheticEstate
-from collectors.synthetic.ndjson import NdjsonStats, index_template, write_estate_ndjson
-from collectors.synthetic.openmetrics import OpenMetricsStats, write_estate_openmetrics
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
+from testbed.formats.ndjson import NdjsonStats, index_template, write_estate_ndjson
+from testbed.formats.openmetrics import OpenMetricsStats, write_estate_openmetrics
 from testbed.noida import NoidaServer, load_ndjson, start_noida
 from testbed.prometheus import Backfill, PrometheusServer, create_blocks, start_prometheus
 

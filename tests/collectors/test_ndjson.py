@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from collectors.base import Batch
-from collectors.synthetic.ndjson import index_name, log_type, write_estate_ndjson, write_ndjson
 from common.windows import Window
+from testbed.formats.ndjson import index_name, log_type, write_estate_ndjson, write_ndjson
 from tests.collectors.conftest import ElasticsearchEstate, EstateSlice
 
 

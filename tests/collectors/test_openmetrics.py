@@ -24,14 +24,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collectors.synthetic.openmetrics import (
+from common.windows import Window
+from testbed.formats.openmetrics import (
     FAMILIES,
     OPENMETRICS_TABLES,
     sanitize_label_name,
     write_estate_openmetrics,
     write_openmetrics,
 )
-from common.windows import Window
 from testbed.prometheus import unix
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice, PrometheusEstate
 
@@ -365,7 +365,7 @@ def test_pvc_usage_equals_the_facts(prometheus_estate: PrometheusEstate) -> None
 
 
 def test_chunked_expansion_writes_the_same_text(estate_slice: EstateSlice, monkeypatch: pytest.MonkeyPatch) -> None:
-    from collectors.synthetic import openmetrics
+    from testbed.formats import openmetrics
 
     window = Window(estate_slice.window.start, estate_slice.window.start + timedelta(hours=2))
     whole = io.StringIO()

@@ -16,11 +16,11 @@ from collectors.base import Batch, ScopeFailure
 from collectors.operator_reports.collector import OperatorReportsImport
 from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig
 from collectors.prometheus.frames import POD_LABEL_KEYS, pod_dimension, pod_label_sets, restore_labels, sanitize
-from collectors.synthetic import EstateConfig, SyntheticEstate
-from collectors.synthetic.catalogue import LABEL_COST_CENTRE
-from collectors.synthetic.openmetrics.format import sanitize_label_name
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
+from estate.catalogue import LABEL_COST_CENTRE
 from ingest import collect_window
+from testbed.formats.openmetrics.format import sanitize_label_name
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice, PrometheusEstate
 from tests.support.operator_reports import write_reports
 from warehouse.dimensions import read_dimension

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from collectors.base import Batch, ScopeFailure
 from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig, connect
 from collectors.prometheus.config import Endpoint
-from collectors.synthetic.openmetrics import write_estate_openmetrics
 from common.windows import Window
 from ingest import collect_window
+from testbed.formats.openmetrics import write_estate_openmetrics
 from testbed.procs import free_port
 from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice

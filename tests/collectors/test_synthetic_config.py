@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
-from collectors.synthetic import EstateConfig, SyntheticEstate
-from collectors.synthetic.catalogue import LABEL_APPLICATION, LABEL_COST_CENTRE, LABEL_SECTOR
+from estate import EstateConfig, SyntheticEstate
+from estate.catalogue import LABEL_APPLICATION, LABEL_COST_CENTRE, LABEL_SECTOR
 
 
 def test_every_setting_is_documented() -> None:

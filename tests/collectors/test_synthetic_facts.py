@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.errors import ConfigError
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
 from warehouse.schema import DIMENSION_TABLES, FACT_TABLES, scope_column, time_column
 
 

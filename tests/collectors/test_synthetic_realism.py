@@ -8,8 +8,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
 
 
 @cache

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window
+from estate import EstateConfig, SyntheticEstate
 
 
 def _estate() -> SyntheticEstate:

@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from chargeback.flat_rate import UNALLOCATED, money
-from collectors.synthetic import SyntheticEstate
 from dashboards import create_app
 from dashboards.cost import ids
 from ecs_insight.settings import Settings, load_settings
+from estate import SyntheticEstate
 from testbed.procs import free_port
 from tests.support.estate_warehouse import build_priced_warehouse
 

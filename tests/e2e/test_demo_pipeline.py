@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from chargeback.flat_rate import UNALLOCATED, money
-from collectors.synthetic import SyntheticEstate
 from ecs_insight.settings import Settings, load_settings
+from estate import SyntheticEstate
 from tests.support.estate_warehouse import build_priced_warehouse
 from warehouse.queries import cost_by_sector_month
 from warehouse.schema import FACT_TABLES, chargeback_result, collection_run

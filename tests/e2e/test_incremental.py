@@ -10,10 +10,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from collectors.base import Batch, ScopeFailure
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.errors import TransientError
 from common.windows import Window
-from ecs_insight.sources import SyntheticSource
+from estate import EstateConfig, SyntheticEstate, SyntheticSource
 from ingest.config import ScheduleConfig
 from ingest.incremental import collect_incremental, plan
 from warehouse import runs

@@ -14,7 +14,7 @@ from analytics.vsphere_mapping import (
     normal_uuid,
     swap_byte_order,
 )
-from collectors.synthetic import EstateConfig, SyntheticEstate
+from estate import EstateConfig, SyntheticEstate
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from collectors.synthetic import EstateConfig, SyntheticEstate
 from common.windows import Window
-from ecs_insight.sources import SyntheticSource
+from estate import EstateConfig, SyntheticEstate, SyntheticSource
 from ingest import collect_window
 from warehouse.vsphere import host_contention_hourly, node_vm_hourly
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from collectors.elasticsearch.config import ClusterIndices, ElasticsearchSourceConfig, FieldMapping
-from collectors.synthetic.access_logs import AccessLogStats, write_access_ndjson
-from collectors.synthetic.ndjson import index_template
 from common.windows import Window
+from testbed.formats.access_logs import AccessLogStats, write_access_ndjson
+from testbed.formats.ndjson import index_template
 from testbed.noida import load_ndjson
 from tests.collectors.conftest import ElasticsearchEstate
 

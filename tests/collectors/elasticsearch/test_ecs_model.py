@@ -22,9 +22,9 @@ from elasticsearch import helpers
 from collectors.base import Batch
 from collectors.elasticsearch.collector import make_collector
 from collectors.elasticsearch.config import ECS, SliQuery
-from collectors.synthetic.access_logs import iter_access_documents
-from collectors.synthetic.ndjson import NDJSON_TABLES, LogDocument, iter_documents
 from common.windows import Window
+from testbed.formats.access_logs import iter_access_documents
+from testbed.formats.ndjson import NDJSON_TABLES, LogDocument, iter_documents
 from tests.collectors.conftest import ElasticsearchEstate
 from tests.collectors.elasticsearch.conftest import (
     LATENCY_THRESHOLD_MS,

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from collectors.base import Batch
-from collectors.synthetic.access_logs import iter_access_documents
-from collectors.synthetic.ndjson import iter_documents
 from common.windows import Window
+from testbed.formats.access_logs import iter_access_documents
+from testbed.formats.ndjson import iter_documents
 from tests.collectors.conftest import EstateSlice
 
 

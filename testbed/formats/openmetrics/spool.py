@@ -16,9 +16,9 @@ from typing import IO
 
 import numpy as np
 
-from collectors.synthetic.openmetrics.families import FAMILIES
-from collectors.synthetic.openmetrics.format import EOF_LINE, family_header, sample_lines, series_prefix
-from collectors.synthetic.openmetrics.timeline import CounterSamples, Timeline
+from testbed.formats.openmetrics.families import FAMILIES
+from testbed.formats.openmetrics.format import EOF_LINE, family_header, sample_lines, series_prefix
+from testbed.formats.openmetrics.timeline import CounterSamples, Timeline
 
 
 @dataclass

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collectors.synthetic import randomness as rnd
-from collectors.synthetic.naming import pod_names
-from collectors.synthetic.randomness import hash_keys
-from collectors.synthetic.shapes import epoch_hour, growth, load
-from collectors.synthetic.structure import (
+from estate import randomness as rnd
+from estate.naming import pod_names
+from estate.randomness import hash_keys
+from estate.shapes import epoch_hour, growth, load
+from estate.structure import (
     SIDECAR_CPU_LIMIT,
     SIDECAR_CPU_REQUEST,
     SIDECAR_MEMORY_LIMIT,

@@ -9,25 +9,28 @@ import numpy as np
 import pandas as pd
 
 from collectors.base import Batch
-from collectors.synthetic import facts, vsphere
-from collectors.synthetic.columns import FACTS, VCENTER_SCOPED
-from collectors.synthetic.dimensions import dimension_frames
-from collectors.synthetic.entities import Cluster
-from collectors.synthetic.frames import SOURCE
-from collectors.synthetic.podlabels import pod_frame
-from collectors.synthetic.podmodel import PodHours, pod_hours
-from collectors.synthetic.profiles import EstateConfig, ProfileSpec, resolve
-from collectors.synthetic.structure import Structure
-from collectors.synthetic.truth import EstateTruth
 from common.errors import ConfigError
 from common.windows import Window
+from estate import facts, vsphere
+from estate.dimensions import dimension_frames
+from estate.entities import Cluster
+from estate.frames import SOURCE
+from estate.podlabels import pod_frame
+from estate.podmodel import PodHours, pod_hours
+from estate.profiles import EstateConfig, ProfileSpec, resolve
+from estate.structure import Structure
+from estate.truth import EstateTruth
 
 _NEEDS_PODS = frozenset({"pod_usage_hourly", "container_usage_hourly", "node_hourly", "vsphere_vm_hourly",
                          "vsphere_host_hourly"})
 # Tables built from the pods' usage summed per (hour, node): the nodes', and the node VMs'.
 _VM_TABLES = frozenset({"vsphere_vm_hourly", "vsphere_host_hourly"})
 _NEEDS_NODE_USAGE = _VM_TABLES | {"node_hourly"}
-_CLUSTER_TABLES = tuple(t for t in FACTS if t not in VCENTER_SCOPED)
+# The fact tables the estate fills: per cluster (in this order), then per vCenter.
+_CLUSTER_TABLES = ("pod_usage_hourly", "container_usage_hourly", "node_hourly", "pvc_hourly", "log_volume_hourly",
+                   "sli_5m")
+_VCENTER_TABLES = ("vsphere_host_hourly", "vsphere_vm_hourly", "datastore_hourly")
+_TABLES = frozenset(_CLUSTER_TABLES + _VCENTER_TABLES)
 
 
 class SyntheticEstate:
@@ -68,8 +71,8 @@ class SyntheticEstate:
         """One batch per (fact table, scope) for ``window``; scopes are clusters, or vCenters for
         the vSphere tables. Every scope gets a batch, empty where it has no rows (outside the
         simulated period, or container rows when container facts are off)."""
-        wanted = set(FACTS) if tables is None else set(tables)
-        unknown = wanted - set(FACTS)
+        wanted = set(_TABLES) if tables is None else set(tables)
+        unknown = wanted - _TABLES
         if unknown:
             raise ConfigError("unknown fact tables", tables=",".join(sorted(unknown)))
         if not window.whole_hours():

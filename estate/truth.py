@@ -10,11 +10,11 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic.entities import Incident
-from collectors.synthetic.podlabels import pod_frame
-from collectors.synthetic.podmodel import pod_hours
-from collectors.synthetic.structure import Structure
 from common.windows import Window, next_month, parse_month
+from estate.entities import Incident
+from estate.podlabels import pod_frame
+from estate.podmodel import pod_hours
+from estate.structure import Structure
 
 GIB = float(1 << 30)
 

@@ -9,13 +9,13 @@ from typing import IO, Protocol
 
 import pandas as pd
 
-from collectors.base import Batch
-from collectors.synthetic.openmetrics.cluster import ClusterInput, of_cluster
-from collectors.synthetic.openmetrics.cluster_objects import write_namespaces, write_nodes, write_pvcs, write_slis
-from collectors.synthetic.openmetrics.pods import write_pods
-from collectors.synthetic.openmetrics.spool import OpenMetricsStats, Spool
-from collectors.synthetic.openmetrics.timeline import HOUR_S
 from common.windows import Window
+from testbed.formats.batches import FactBatch
+from testbed.formats.openmetrics.cluster import ClusterInput, of_cluster
+from testbed.formats.openmetrics.cluster_objects import write_namespaces, write_nodes, write_pvcs, write_slis
+from testbed.formats.openmetrics.pods import write_pods
+from testbed.formats.openmetrics.spool import OpenMetricsStats, Spool
+from testbed.formats.openmetrics.timeline import HOUR_S
 
 OPENMETRICS_TABLES: tuple[str, ...] = (
     "pod_usage_hourly", "container_usage_hourly", "node_hourly", "pvc_hourly", "sli_5m",
@@ -27,10 +27,10 @@ class EstateLike(Protocol):
 
     def dimensions(self) -> Mapping[str, pd.DataFrame]: ...
 
-    def collect(self, window: Window, tables: Sequence[str] | None = None) -> Iterator[Batch]: ...
+    def collect(self, window: Window, tables: Sequence[str] | None = None) -> Iterator[FactBatch]: ...
 
 
-def write_openmetrics(out: IO[str], dimensions: Mapping[str, pd.DataFrame], batches: Iterable[Batch], *,
+def write_openmetrics(out: IO[str], dimensions: Mapping[str, pd.DataFrame], batches: Iterable[FactBatch], *,
                       step_seconds: int = 60, clusters: Iterable[str] | None = None) -> OpenMetricsStats:
     """Write the OpenMetrics text of ``batches`` (with the series of ``dimensions``) to ``out``.
 
@@ -73,12 +73,12 @@ def write_estate_openmetrics(out: IO[str], estate: EstateLike, window: Window, *
 
 def _chunk_rows() -> int:
     # The package's CHUNK_ROWS is the knob (tests set it there), so it is read when a write starts.
-    from collectors.synthetic import openmetrics
+    from testbed.formats import openmetrics
 
     return openmetrics.CHUNK_ROWS
 
 
-def _cluster_input(cluster: str, batches: list[Batch], dimensions: Mapping[str, pd.DataFrame],
+def _cluster_input(cluster: str, batches: list[FactBatch], dimensions: Mapping[str, pd.DataFrame],
                    step: int) -> ClusterInput:
     """One cluster's batches as whole tables, its dimension rows, and the span its batches cover."""
     frames: dict[str, list[pd.DataFrame]] = {}

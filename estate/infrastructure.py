@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from collectors.synthetic.entities import Cluster, Datastore, Host, Node, VCenter, VirtualMachine
-from collectors.synthetic.naming import stable_uuid
-from collectors.synthetic.profiles import ProfileSpec
-from collectors.synthetic.randomness import string_key
-from collectors.synthetic.tenancy import GIB, datacenter_name, vcenter_name, vsphere_cluster_name
+from estate.entities import Cluster, Datastore, Host, Node, VCenter, VirtualMachine
+from estate.naming import stable_uuid
+from estate.profiles import ProfileSpec
+from estate.randomness import string_key
+from estate.tenancy import GIB, datacenter_name, vcenter_name, vsphere_cluster_name
 
 TIB = 1 << 40
 

@@ -28,9 +28,9 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from collectors.base import Batch
-from collectors.synthetic.ndjson import EstateLike, LogDocument, stamp_ms, write_bulk
 from common.windows import HOUR, Window, floor_hour
+from testbed.formats.batches import FactBatch
+from testbed.formats.ndjson import EstateLike, LogDocument, stamp_ms, write_bulk
 
 ACCESS_INDEX_PATTERN = "access-{cluster}-{date:%Y.%m.%d}"
 DEFAULT_LATENCY_THRESHOLD_MS = 300.0
@@ -97,7 +97,7 @@ def _bucket_documents(cluster: str, ns: str, service: str, bucket: datetime, tot
         })
 
 
-def iter_access_documents(batches: Iterable[Batch], *, index_pattern: str = ACCESS_INDEX_PATTERN,
+def iter_access_documents(batches: Iterable[FactBatch], *, index_pattern: str = ACCESS_INDEX_PATTERN,
                           latency_threshold_ms: float = DEFAULT_LATENCY_THRESHOLD_MS,
                           clusters: Iterable[str] | None = None, window: Window | None = None,
                           stats: AccessLogStats | None = None) -> Iterator[LogDocument]:

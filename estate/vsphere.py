@@ -10,13 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import randomness as rnd
-from collectors.synthetic.columns import FACTS
-from collectors.synthetic.entities import VCenter
-from collectors.synthetic.frames import SOURCE, constant, frame, strings, timestamps
-from collectors.synthetic.podmodel import SECONDS
-from collectors.synthetic.shapes import epoch_hour, growth, load
-from collectors.synthetic.structure import Structure
+from estate import randomness as rnd
+from estate.entities import VCenter
+from estate.frames import SOURCE, constant, frame, strings, timestamps
+from estate.podmodel import SECONDS
+from estate.shapes import epoch_hour, growth, load
+from estate.structure import Structure
 
 GIB = float(1 << 30)
 OS_CORES = {"master": 1.5, "infra": 0.4, "worker": 0.3}
@@ -61,7 +60,7 @@ def vm_frame(st: Structure, vc: VCenter, h0: int, h1: int, cores: np.ndarray, me
     active = np.minimum(consumed, 0.7 * mem + GIB)
     n = usage.size
     idx = np.tile(np.arange(len(vms)), len(hours))
-    out = frame(FACTS["vsphere_vm_hourly"], {
+    out = frame("vsphere_vm_hourly", {
         "hour": timestamps(st.spec.start, np.repeat(hours[:, 0], len(vms)), "h"),
         "source": constant(SOURCE, n),
         "vcenter": constant(vc.name, n),
@@ -100,7 +99,7 @@ def host_frame(st: Structure, vc: VCenter, h0: int, h1: int, per_vm: dict[str, n
     active = np.minimum(per_host(per_vm["active"]) + 2 * GIB, consumed)
     idx = np.tile(np.arange(len(hosts)), hours)
     n = idx.size
-    return frame(FACTS["vsphere_host_hourly"], {
+    return frame("vsphere_host_hourly", {
         "hour": timestamps(st.spec.start, np.repeat(np.arange(h0, h1), len(hosts)), "h"),
         "source": constant(SOURCE, n),
         "vcenter": constant(vc.name, n),
@@ -131,7 +130,7 @@ def datastore_frame(st: Structure, vc: VCenter, h0: int, h1: int) -> pd.DataFram
     free = cap * (1.0 - np.clip(used, 0.0, 0.98))
     idx = np.tile(np.arange(len(ds)), len(hours))
     n = idx.size
-    return frame(FACTS["datastore_hourly"], {
+    return frame("datastore_hourly", {
         "hour": timestamps(st.spec.start, np.repeat(hours[:, 0], len(ds)), "h"),
         "source": constant(SOURCE, n),
         "vcenter": constant(vc.name, n),

@@ -1,4 +1,4 @@
-"""Small helpers that turn model arrays into typed frame columns cheaply."""
+"""Small helpers that turn model arrays into typed frame columns cheaply, in the tables' column order."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from warehouse.schema import DIMENSION_TABLES, FACT_TABLES
+
 SOURCE = "synthetic"
+
+
+def columns(table: str) -> tuple[str, ...]:
+    """The column names of warehouse table ``table``, in table order: the schema defines them."""
+    found = FACT_TABLES[table] if table in FACT_TABLES else DIMENSION_TABLES[table]
+    return tuple(c.name for c in found.columns)
 
 
 def strings(values: Sequence[str | None], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -27,8 +35,9 @@ def timestamps(start: datetime, offsets: np.ndarray, unit: str) -> np.ndarray:
     return base + np.asarray(offsets, dtype=np.int64).astype(f"timedelta64[{unit}]").astype("timedelta64[ns]")
 
 
-def frame(columns: Sequence[str], data: dict[str, object]) -> pd.DataFrame:
-    """A frame with exactly ``columns`` in order (a missing or extra column is a bug here)."""
-    if set(data) != set(columns):
-        raise AssertionError(f"column mismatch: {sorted(set(data) ^ set(columns))}")
-    return pd.DataFrame({c: data[c] for c in columns})
+def frame(table: str, data: dict[str, object]) -> pd.DataFrame:
+    """A frame of ``table`` with exactly its columns, in order (a missing or extra column is a bug here)."""
+    names = columns(table)
+    if set(data) != set(names):
+        raise AssertionError(f"{table} column mismatch: {sorted(set(data) ^ set(names))}")
+    return pd.DataFrame({c: data[c] for c in names})

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from collectors.synthetic.openmetrics.families import Family
+from testbed.formats.openmetrics.families import Family
 
 EOF_LINE = "# EOF\n"
 

@@ -21,12 +21,12 @@ import json
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import catalogue as cat
-from collectors.synthetic import randomness as rnd
-from collectors.synthetic.columns import DIMENSIONS
-from collectors.synthetic.entities import Cluster, Namespace, Workload
-from collectors.synthetic.podmodel import pod_hours
-from collectors.synthetic.structure import Structure
+from estate import catalogue as cat
+from estate import randomness as rnd
+from estate.entities import Cluster, Namespace, Workload
+from estate.frames import columns
+from estate.podmodel import pod_hours
+from estate.structure import Structure
 
 LABEL_APP = "app"
 LABEL_NAME = "app.kubernetes.io/name"
@@ -59,7 +59,7 @@ def _with_generation(template: dict[str, str], generation: int) -> dict[str, str
     return {**template, LABEL_VERSION: f"{template[LABEL_VERSION]}.{generation}"}
 
 
-POD_COLUMNS = DIMENSIONS["pod"]
+POD_COLUMNS = columns("pod")
 
 
 def pod_frame(st: Structure, cluster_id: str, h0: int, h1: int) -> pd.DataFrame:
@@ -103,8 +103,6 @@ def pod_frame(st: Structure, cluster_id: str, h0: int, h1: int) -> pd.DataFrame:
         "first_seen": start + pd.to_timedelta(spans["first"].to_numpy(), unit="h"),
         "last_seen": start + pd.to_timedelta(spans["last"].to_numpy(), unit="h"),
     }).sort_values(["namespace", "pod"], ignore_index=True)
-    for col in POD_COLUMNS[:6]:
-        frame[col] = frame[col].astype("str")
-    for col in POD_COLUMNS[6:]:
-        frame[col] = frame[col].astype("datetime64[us]")
-    return frame
+    for col in POD_COLUMNS:
+        frame[col] = frame[col].astype("datetime64[us]" if col.endswith("_seen") else "str")
+    return frame[list(POD_COLUMNS)]

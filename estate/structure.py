@@ -7,11 +7,11 @@ from functools import cached_property
 
 import numpy as np
 
-from collectors.synthetic.entities import Cluster, VCenter
-from collectors.synthetic.infrastructure import build_nodes, build_vsphere
-from collectors.synthetic.profiles import ProfileSpec
-from collectors.synthetic.randomness import PLACEMENT, hash_keys, uniform
-from collectors.synthetic.tenancy import (
+from estate.entities import Cluster, VCenter
+from estate.infrastructure import build_nodes, build_vsphere
+from estate.profiles import ProfileSpec
+from estate.randomness import PLACEMENT, hash_keys, uniform
+from estate.tenancy import (
     build_clusters,
     build_incidents,
     build_namespaces,

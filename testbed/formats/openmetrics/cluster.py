@@ -10,9 +10,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic.openmetrics.identifiers import address
-from collectors.synthetic.openmetrics.timeline import grid, unix
 from common.windows import Window
+from testbed.formats.openmetrics.identifiers import address
+from testbed.formats.openmetrics.timeline import grid, unix
 
 _UNKNOWN_NODE_IP = "10.0.0.1"  # a node in the facts without a dimension row
 

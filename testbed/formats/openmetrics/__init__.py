@@ -15,18 +15,18 @@ files and stats), ``format`` (text primitives), ``families`` (metric families an
 ``identifiers`` (deterministic uids, IPs, cgroups), ``cluster`` (one cluster's input).
 """
 
-from collectors.synthetic.openmetrics.cluster_objects import SLI_BUCKET_S
-from collectors.synthetic.openmetrics.families import FAMILIES, Family
-from collectors.synthetic.openmetrics.format import sanitize_label_name, series_prefix
-from collectors.synthetic.openmetrics.pods import (
+from testbed.formats.openmetrics.cluster_objects import SLI_BUCKET_S
+from testbed.formats.openmetrics.families import FAMILIES, Family
+from testbed.formats.openmetrics.format import sanitize_label_name, series_prefix
+from testbed.formats.openmetrics.pods import (
     CFS_PERIODS_PER_SECOND,
     PAUSE_CPU_CORES,
     PAUSE_MEMORY_BYTES,
     POD_PHASES,
 )
-from collectors.synthetic.openmetrics.spool import OpenMetricsStats
-from collectors.synthetic.openmetrics.timeline import HOUR_S, epoch_seconds
-from collectors.synthetic.openmetrics.writer import (
+from testbed.formats.openmetrics.spool import OpenMetricsStats
+from testbed.formats.openmetrics.timeline import HOUR_S, epoch_seconds
+from testbed.formats.openmetrics.writer import (
     OPENMETRICS_TABLES,
     EstateLike,
     write_estate_openmetrics,

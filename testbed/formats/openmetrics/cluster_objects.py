@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic.openmetrics.cluster import ClusterInput, column, text, text_at
-from collectors.synthetic.openmetrics.families import KSM, KUBELET_METRICS, ROUTER
-from collectors.synthetic.openmetrics.format import sanitize_label_name
-from collectors.synthetic.openmetrics.identifiers import hex_digest, pod_uid
-from collectors.synthetic.openmetrics.spool import Spool
-from collectors.synthetic.openmetrics.timeline import HOUR_S, Timeline, sort_series, with_intervals
+from testbed.formats.openmetrics.cluster import ClusterInput, column, text, text_at
+from testbed.formats.openmetrics.families import KSM, KUBELET_METRICS, ROUTER
+from testbed.formats.openmetrics.format import sanitize_label_name
+from testbed.formats.openmetrics.identifiers import hex_digest, pod_uid
+from testbed.formats.openmetrics.spool import Spool
+from testbed.formats.openmetrics.timeline import HOUR_S, Timeline, sort_series, with_intervals
 
 SLI_BUCKET_S = 300
 _NODE_CAPACITY_KINDS = ("capacity", "allocatable")

@@ -6,7 +6,7 @@ import uuid
 
 import numpy as np
 
-from collectors.synthetic.randomness import hash_keys
+from estate.randomness import hash_keys
 
 # Kubernetes generates name suffixes from consonants and digits only (no vowels, no look-alikes).
 _ALPHABET = np.frombuffer(b"bcdfghjklmnpqrstvwxz2456789", dtype=np.uint8)

@@ -35,8 +35,8 @@ from typing import IO, Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
-from collectors.base import Batch
 from common.windows import Window
+from testbed.formats.batches import FactBatch
 
 DEFAULT_INDEX_PATTERN = "{prefix}-{cluster}-{date:%Y.%m.%d}"
 DEFAULT_MESSAGE_BYTES = 160
@@ -54,7 +54,7 @@ _TEMPLATES = {
 
 
 class EstateLike(Protocol):
-    def collect(self, window: Window, tables: Sequence[str] | None = None) -> Iterator[Batch]: ...
+    def collect(self, window: Window, tables: Sequence[str] | None = None) -> Iterator[FactBatch]: ...
 
 
 @dataclass
@@ -88,7 +88,7 @@ def index_name(pattern: str, cluster: str, kind: str, hour: datetime) -> str:
 
 def index_template(patterns: Sequence[str] = ("app-*", "infra-*")) -> dict[str, Any]:
     """An index template with the field types OpenShift logging uses (keywords for names and level),
-    plus the parsed access-log fields (``structured.*``) of :mod:`collectors.synthetic.access_logs`."""
+    plus the parsed access-log fields (``structured.*``) of :mod:`testbed.formats.access_logs`."""
     keyword = {"type": "keyword"}
     return {
         "index_patterns": list(patterns),
@@ -197,7 +197,7 @@ def _pods_by_hour(pods: pd.DataFrame | None) -> dict[tuple[str, datetime], list[
     return out
 
 
-def iter_documents(batches: Iterable[Batch], *, index_pattern: str = DEFAULT_INDEX_PATTERN,
+def iter_documents(batches: Iterable[FactBatch], *, index_pattern: str = DEFAULT_INDEX_PATTERN,
                    clusters: Iterable[str] | None = None, stats: NdjsonStats | None = None) -> Iterator[LogDocument]:
     """Documents of the ``log_volume_hourly`` batches, rows in (namespace, hour) order per cluster.
 
@@ -242,7 +242,7 @@ def bulk_actions(documents: Iterable[LogDocument], action: Action = "create") ->
         yield {"_op_type": action, "_index": d.index, "_id": d.id, "_source": d.source}
 
 
-def write_ndjson(out: IO[str], batches: Iterable[Batch], *, index_pattern: str = DEFAULT_INDEX_PATTERN,
+def write_ndjson(out: IO[str], batches: Iterable[FactBatch], *, index_pattern: str = DEFAULT_INDEX_PATTERN,
                  action: Action = "create", clusters: Iterable[str] | None = None) -> NdjsonStats:
     """Write bulk NDJSON (an action line, then the document) for every log document of ``batches``."""
     if action not in ("create", "index"):

@@ -7,15 +7,14 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic import randomness as rnd
-from collectors.synthetic.catalogue import LABEL_SECTOR, SECTORS
-from collectors.synthetic.columns import FACTS
-from collectors.synthetic.entities import Cluster, Namespace
-from collectors.synthetic.frames import SOURCE, constant, frame, strings, timestamps
-from collectors.synthetic.naming import stable_uuid
-from collectors.synthetic.podmodel import CFS_PERIODS_PER_SECOND, SECONDS, PodHours, sidecar_requests
-from collectors.synthetic.shapes import epoch_hour, growth, load
-from collectors.synthetic.structure import Structure
+from estate import randomness as rnd
+from estate.catalogue import LABEL_SECTOR, SECTORS
+from estate.entities import Cluster, Namespace
+from estate.frames import SOURCE, constant, frame, strings, timestamps
+from estate.naming import stable_uuid
+from estate.podmodel import CFS_PERIODS_PER_SECOND, SECONDS, PodHours, sidecar_requests
+from estate.shapes import epoch_hour, growth, load
+from estate.structure import Structure
 
 GIB = float(1 << 30)
 
@@ -23,7 +22,7 @@ GIB = float(1 << 30)
 def pod_frame(st: Structure, cluster: Cluster, ph: PodHours) -> pd.DataFrame:
     n = len(ph)
     wl = cluster.workloads
-    return frame(FACTS["pod_usage_hourly"], {
+    return frame("pod_usage_hourly", {
         "hour": timestamps(st.spec.start, ph.hour, "h"),
         "source": constant(SOURCE, n),
         "cluster_id": constant(cluster.cluster_id, n),
@@ -64,7 +63,7 @@ def container_frame(st: Structure, cluster: Cluster, ph: PodHours) -> pd.DataFra
     name_code = ph.workload[row] + np.where(is_sc, len(wl), 0)
     zeros = np.zeros(len(row))
     oom = np.where(is_sc, 0, ph.c_oom[row]).astype(np.int64)
-    return frame(FACTS["container_usage_hourly"], {
+    return frame("container_usage_hourly", {
         "hour": timestamps(st.spec.start, ph.hour[row], "h"),
         "source": constant(SOURCE, len(row)),
         "cluster_id": constant(cluster.cluster_id, len(row)),
@@ -110,7 +109,7 @@ def node_frame(st: Structure, cluster: Cluster, h0: int, h1: int, cpu: np.ndarra
     alloc = np.array([x.allocatable_cores for x in nodes], dtype=np.float64)[idx]
     memory = np.array([x.memory_bytes for x in nodes], dtype=np.float64)[idx]
     mem_alloc = np.array([x.allocatable_memory for x in nodes], dtype=np.float64)[idx]
-    return frame(FACTS["node_hourly"], {
+    return frame("node_hourly", {
         "hour": timestamps(st.spec.start, hour, "h"),
         "source": constant(SOURCE, len(idx)),
         "cluster_id": constant(cluster.cluster_id, len(idx)),
@@ -146,7 +145,7 @@ def pvc_frame(st: Structure, cluster: Cluster, h0: int, h1: int) -> pd.DataFrame
                    for x, o in zip(w, a.s_ordinal[slots], strict=True)]
     pv_names = [f"pvc-{stable_uuid(int(x))}" for x in a.s_key[slots]]
     classes = [wl[x].storage_class or "thin-csi" for x in w]
-    return frame(FACTS["pvc_hourly"], {
+    return frame("pvc_hourly", {
         "hour": timestamps(st.spec.start, h, "h"),
         "source": constant(SOURCE, len(h)),
         "cluster_id": constant(cluster.cluster_id, len(h)),
@@ -203,7 +202,7 @@ def log_frame(st: Structure, cluster: Cluster, h0: int, h1: int) -> pd.DataFrame
     size = np.rint(docs * np.array([ns.doc_bytes for ns in nss])[None, :]).astype(np.int64)
     n = docs.size
     idx = np.tile(np.arange(len(nss)), len(hours))
-    return frame(FACTS["log_volume_hourly"], {
+    return frame("log_volume_hourly", {
         "hour": timestamps(st.spec.start, np.repeat(hours, len(nss)), "h"),
         "source": constant(SOURCE, n),
         "cluster_id": constant(cluster.cluster_id, n),
@@ -246,7 +245,7 @@ def sli_frame(st: Structure, cluster: Cluster, h0: int, h1: int) -> pd.DataFrame
     bad = np.minimum(np.rint(total * np.minimum(bad_rate, 1.0)).astype(np.int64), total)
     idx = np.tile(np.arange(len(pairs)), len(buckets))
     n = idx.size
-    return frame(FACTS["sli_5m"], {
+    return frame("sli_5m", {
         "bucket_start": timestamps(st.spec.start, np.repeat(buckets[:, 0], len(pairs)) * 5, "m"),
         "source": constant(SOURCE, n),
         "cluster_id": constant(cluster.cluster_id, n),

@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from collectors.synthetic.openmetrics.cluster import ClusterInput, column, strings, text, texts
-from collectors.synthetic.openmetrics.families import CADVISOR, KSM
-from collectors.synthetic.openmetrics.format import sanitize_label_name
-from collectors.synthetic.openmetrics.identifiers import (
+from testbed.formats.openmetrics.cluster import ClusterInput, column, strings, text, texts
+from testbed.formats.openmetrics.families import CADVISOR, KSM
+from testbed.formats.openmetrics.format import sanitize_label_name
+from testbed.formats.openmetrics.identifiers import (
     address,
     container_cgroup,
     crc,
@@ -29,8 +29,8 @@ from collectors.synthetic.openmetrics.identifiers import (
     pod_slice,
     pod_uid,
 )
-from collectors.synthetic.openmetrics.spool import Spool
-from collectors.synthetic.openmetrics.timeline import (
+from testbed.formats.openmetrics.spool import Spool
+from testbed.formats.openmetrics.timeline import (
     HOUR_S,
     Timeline,
     epoch_seconds,

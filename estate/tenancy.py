@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from collectors.synthetic import catalogue as cat
-from collectors.synthetic.entities import Cluster, Incident, Namespace, Service, Workload
-from collectors.synthetic.profiles import ProfileSpec
-from collectors.synthetic.randomness import string_key
+from estate import catalogue as cat
+from estate.entities import Cluster, Incident, Namespace, Service, Workload
+from estate.profiles import ProfileSpec
+from estate.randomness import string_key
 
 GIB = 1 << 30
 MIB = 1 << 20
