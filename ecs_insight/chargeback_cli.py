@@ -16,7 +16,7 @@ from rich.table import Table
 
 from chargeback import lifecycle
 from chargeback.lifecycle import StoredStatement
-from chargeback.pools import COMPUTE_POOLS
+from chargeback.types import COMPUTE_POOLS
 from common.errors import ConfigError, InsightError
 from common.windows import parse_month
 from ecs_insight import jobs

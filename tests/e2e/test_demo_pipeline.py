@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from chargeback.flat_rate import UNALLOCATED, money
+from chargeback.flat_rate import money
 from collectors.synthetic import SyntheticEstate
+from common.names import UNALLOCATED
 from ecs_insight.settings import Settings, load_settings
 from tests.support.estate_warehouse import build_priced_warehouse
 from warehouse.queries import cost_by_sector_month
