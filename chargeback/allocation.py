@@ -29,12 +29,12 @@ import pandas as pd
 
 from chargeback.config import AllocationConfig
 from chargeback.rounding import split
+from chargeback.types import PoolName, StatementLine
+from common.names import UNALLOCATED, CostType
 
-UNALLOCATED = "UNALLOCATED"
 IDLE = "(idle)"
 PLATFORM = "(platform)"
-LINE_COLUMNS = ["sector_id", "cluster_id", "namespace", "application", "cost_centre", "cost_type", "pool",
-                "quantity", "unit", "rate", "pool_amount", "share", "basis", "amount"]
+RESOURCES = {"cpu": CostType.CPU, "memory": CostType.MEMORY}  # what a resource's direct share charges as
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Recipient:
     """One (namespace, cost type) that receives a share of the cluster's compute pools."""
 
     namespace: str
-    cost_type: str
+    cost_type: CostType
     weight: float
     quantity: float
     unit: str
@@ -155,18 +155,18 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
     out: list[Recipient] = []
     for resource in ("cpu", "memory"):
         for ns, w in sorted(direct[resource].items()):
-            out.append(Recipient(ns, resource, parts[resource] * w, per_ns[resource][ns],
+            out.append(Recipient(ns, RESOURCES[resource], parts[resource] * w, per_ns[resource][ns],
                                  f"effective {units[resource]}",
                                  f"{resource} part {parts[resource]:.2f} x effective {resource} share"))
     basis = config.platform_basis
     platform_weight = parts["cpu"] * platform["cpu"] + parts["memory"] * platform["memory"]
-    out.extend(spread(platform_weight, basis_shares(per_ns[basis], ctx), per_ns[basis], "platform",
+    out.extend(spread(platform_weight, basis_shares(per_ns[basis], ctx), per_ns[basis], CostType.PLATFORM,
                       f"effective {basis} ({units[basis]})",
                       f"platform namespaces and control-plane/infra nodes by effective {basis}"))
     idle_weight = parts["cpu"] * idle["cpu"] + parts["memory"] * idle["memory"]
     if config.idle == "owner" and ctx.owner:
         if idle_weight > 0:
-            out.append(Recipient(IDLE, "idle", idle_weight, idle_quantity["cpu"], "idle core-hours",
+            out.append(Recipient(IDLE, CostType.IDLE, idle_weight, idle_quantity["cpu"], "idle core-hours",
                                  "unused worker capacity, purchased by the owning sector: cpu part "
                                  f"{parts['cpu']:.2f} x {idle['cpu']:.6%} of the CPU capacity idle + memory part "
                                  f"{parts['memory']:.2f} x {idle['memory']:.6%} of the memory capacity idle "
@@ -174,22 +174,22 @@ def compute_recipients(usage: pd.DataFrame, nodes: pd.DataFrame, ctx: ClusterCon
     else:
         for resource in ("cpu", "memory"):
             out.extend(spread(parts[resource] * idle[resource], basis_shares(per_ns[resource], ctx),
-                              per_ns[resource], "idle", f"effective {units[resource]}",
+                              per_ns[resource], CostType.IDLE, f"effective {units[resource]}",
                               f"unused worker {resource} capacity by effective {resource}"))
     total = sum(rec.weight for rec in out)
     if total <= 0:  # no capacity and no usage facts: the pool is unused capacity as a whole
-        return [Recipient(IDLE, "idle", 1.0, 0.0, "cluster-months", "no capacity or usage facts in the month")]
+        return [Recipient(IDLE, CostType.IDLE, 1.0, 0.0, "cluster-months", "no capacity or usage facts in the month")]
     # a resource without any basis (say CPU with cpu_share 1 but no CPU facts) leaves weight unassigned:
     # scale so that the recipients carry the whole pool
     return [Recipient(r.namespace, r.cost_type, r.weight / total, r.quantity, r.unit, r.why) for r in _merge(out)]
 
 
-def spread(weight: float, shares: dict[str, float], quantities: Mapping[str, float], cost_type: str, unit: str,
-            why: str) -> list[Recipient]:
+def spread(weight: float, shares: dict[str, float], quantities: Mapping[str, float], cost_type: CostType,
+           unit: str, why: str) -> list[Recipient]:
     if weight <= 0:
         return []
     if not shares:
-        return [Recipient(PLATFORM if cost_type == "platform" else IDLE, cost_type, weight, 0.0, unit,
+        return [Recipient(PLATFORM if cost_type == CostType.PLATFORM else IDLE, cost_type, weight, 0.0, unit,
                           f"{why}; the cluster has no tenant usage to carry it")]
     # the line's share of the pool is the product of the two: name both, so it can be recomputed
     return [Recipient(ns, cost_type, weight * s, float(quantities.get(ns, 0.0)), unit,
@@ -199,7 +199,7 @@ def spread(weight: float, shares: dict[str, float], quantities: Mapping[str, flo
 
 def _merge(recipients: list[Recipient]) -> list[Recipient]:
     """One recipient per (namespace, cost type): idle spread by CPU and by memory is one line."""
-    merged: dict[tuple[str, str], Recipient] = {}
+    merged: dict[tuple[str, CostType], Recipient] = {}
     for rec in recipients:
         key = (rec.namespace, rec.cost_type)
         if key in merged:
@@ -221,8 +221,8 @@ def sector_of(ctx: ClusterContext, namespace: str) -> tuple[str, str | None, str
     return info.sector_id or UNALLOCATED, info.application, info.cost_centre
 
 
-def pool_lines(ctx: ClusterContext, pool: str, amount: Decimal, recipients: list[Recipient],
-               currency: str, pool_basis: str) -> list[dict[str, object]]:
+def pool_lines(ctx: ClusterContext, pool: PoolName, amount: Decimal, recipients: list[Recipient],
+               currency: str, pool_basis: str) -> list[StatementLine]:
     """The lines of one pool: its amount split over the recipients to the cent."""
     if amount == 0 or not recipients:
         return []
@@ -234,23 +234,23 @@ def pool_lines(ctx: ClusterContext, pool: str, amount: Decimal, recipients: list
             continue
         sector, app, cc = sector_of(ctx, rec.namespace)
         share = rec.weight / total_weight
-        lines.append({
-            "sector_id": sector, "cluster_id": ctx.cluster_id, "namespace": rec.namespace,
-            "application": app, "cost_centre": cc, "cost_type": rec.cost_type, "pool": pool,
-            "quantity": rec.quantity, "unit": rec.unit, "rate": None, "pool_amount": amount, "share": share,
-            "basis": f"{share:.6%} of the {pool} pool of {ctx.cluster_id} ({amount} {currency}; {pool_basis}): "
-                     f"{rec.why}, {rec.quantity:,.2f} {rec.unit}",
-            "amount": part,
-        })
+        lines.append(StatementLine(
+            sector, ctx.cluster_id, rec.namespace, app, cc, rec.cost_type, pool, rec.quantity, rec.unit,
+            rate=None, pool_amount=amount, share=share,
+            basis=f"{share:.6%} of the {pool} pool of {ctx.cluster_id} ({amount} {currency}; {pool_basis}): "
+                  f"{rec.why}, {rec.quantity:,.2f} {rec.unit}",
+            amount=part))
     return lines
 
 
-def rated_lines(ctx: ClusterContext, pool: str, cost_type: str, items: pd.DataFrame, currency: str,
+def rated_lines(ctx: ClusterContext, pool: PoolName, items: pd.DataFrame, currency: str,
                 platform_basis: dict[str, float], platform_quantity: Mapping[str, float],
-                basis_unit: str = "effective core-hours") -> list[dict[str, object]]:
-    """Quantity x rate lines (``items``: namespace, quantity, unit, rate, amount, what); the platform
-    namespaces' amounts are then spread over the tenants as a platform pool (largest remainder)."""
-    lines: list[dict[str, object]] = []
+                basis_unit: str = "effective core-hours") -> list[StatementLine]:
+    """Quantity x rate lines of ``pool`` (``items``: namespace, quantity, unit, rate, amount, what), charged
+    as the pool's cost type; the platform namespaces' amounts are then spread over the tenants as a
+    platform pool (largest remainder)."""
+    cost_type = pool.charged_as
+    lines: list[StatementLine] = []
     platform_total = Decimal(0)
     # Columns as lists, not itertuples: iterating Arrow-backed text cell by cell is the slow part.
     for namespace, quantity, unit, rate, amount, what in zip(
@@ -261,15 +261,12 @@ def rated_lines(ctx: ClusterContext, pool: str, cost_type: str, items: pd.DataFr
         if amount == 0:
             continue
         sector, app, cc = sector_of(ctx, namespace)
-        lines.append({
-            "sector_id": sector, "cluster_id": ctx.cluster_id, "namespace": namespace,
-            "application": app, "cost_centre": cc, "cost_type": cost_type, "pool": pool,
-            "quantity": quantity, "unit": unit, "rate": rate, "pool_amount": None, "share": None,
-            "basis": f"{quantity:,.4f} {unit} x {rate} {currency}{what}",
-            "amount": amount,
-        })
+        lines.append(StatementLine(
+            sector, ctx.cluster_id, namespace, app, cc, cost_type, pool, quantity, unit,
+            rate=rate, pool_amount=None, share=None, basis=f"{quantity:,.4f} {unit} x {rate} {currency}{what}",
+            amount=amount))
     if platform_total:
-        recipients = spread(1.0, platform_basis, platform_quantity, "platform", basis_unit,
+        recipients = spread(1.0, platform_basis, platform_quantity, CostType.PLATFORM, basis_unit,
                             f"{pool} of platform namespaces by {basis_unit}")
         lines.extend(pool_lines(ctx, pool, platform_total, recipients, currency,
                                 f"{pool} charged to platform namespaces"))

@@ -1,5 +1,5 @@
-"""Typed configuration of the cost model: price lists, host assets, allocation policy, rate card,
-entitlements. Money is Decimal; validators name the field path of what is wrong."""
+"""Typed configuration of the cost models: price lists, host assets, allocation policy, rate card,
+entitlements, and the flat rate. Money is Decimal; validators name the field path of what is wrong."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from common.names import DEFAULT_COST_MODEL
 
 
 def _non_negative_rates(rates: dict[str, Decimal], name: str) -> dict[str, Decimal]:
@@ -160,8 +162,8 @@ class CostModelConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: Literal["pools", "rate_card"] = Field(
-        default="pools",
+    model: Literal["pools", "rate_card"] = Field(  # the statement models of chargeback.models
+        default=DEFAULT_COST_MODEL,
         description="'pools' distributes cluster cost pools (hardware, licences, support, network, "
         "storage, logging); 'rate_card' charges rates per unit.")
     mode: Literal["showback", "chargeback"] = Field(
@@ -169,7 +171,7 @@ class CostModelConfig(BaseModel):
         description="'chargeback' statements are invoices; 'showback' ones are informational.")
     currency: str = Field(default="USD", min_length=3, max_length=3, description="ISO 4217 currency of every amount.")
     result_model: str = Field(
-        default="pools", min_length=1, max_length=32,
+        default=DEFAULT_COST_MODEL, min_length=1, max_length=32,
         description="Model name under which namespace totals are also written to chargeback_result "
         "(what the cost page shows when dashboard.cost_model names it).")
     hosts: list[HostAsset] = Field(default_factory=list, description="Purchased vSphere hosts (hardware pool).")
@@ -215,3 +217,18 @@ class CostModelConfig(BaseModel):
                     raise ValueError(f"[{j}].effective_from {later.effective_from} overlaps entitlement [{i}] "
                                      f"of sector {later.sector}")
         return value
+
+
+class FlatRateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Field(default="USD", min_length=3, max_length=3,
+                          description="ISO 4217 currency of every amount (one per deployment).")
+    cpu_core_hour: Decimal = Field(default=Decimal("0.035"), ge=0,
+                                   description="Price of one effective CPU core-hour.")
+    memory_gib_hour: Decimal = Field(default=Decimal("0.0045"), ge=0,
+                                     description="Price of one effective memory GiB-hour.")
+    source: str | None = Field(
+        default=None,
+        description="Only use usage facts from this source (e.g. prometheus); empty uses all sources.",
+    )

@@ -11,33 +11,16 @@ from decimal import Decimal
 
 import pandas as pd
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
 
-from chargeback.allocation import UNALLOCATED
+from chargeback.config import FlatRateConfig
 from chargeback.rounding import cents, dec
+from common.names import FLAT_MODEL, UNALLOCATED
 from common.windows import Window, next_month, parse_month
 from warehouse.dimensions import read_dimension
 from warehouse.results import replace_chargeback_lines
 from warehouse.usage import effective_usage_by_namespace
 
-MODEL = "flat"
-
-
-class FlatRateConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    currency: str = Field(default="USD", min_length=3, max_length=3,
-                          description="ISO 4217 currency of every amount (one per deployment).")
-    cpu_core_hour: Decimal = Field(default=Decimal("0.035"), ge=0,
-                                   description="Price of one effective CPU core-hour.")
-    memory_gib_hour: Decimal = Field(default=Decimal("0.0045"), ge=0,
-                                     description="Price of one effective memory GiB-hour.")
-    source: str | None = Field(
-        default=None,
-        description="Only use usage facts from this source (e.g. prometheus); empty uses all sources.",
-    )
-
-
+MODEL = FLAT_MODEL
 money = cents  # the name the flat-rate tests and dashboards check lines with
 
 
@@ -58,13 +41,22 @@ def price_lines(usage: pd.DataFrame, mapping: pd.DataFrame, config: FlatRateConf
     return lines
 
 
-def compute_month(engine: sa.Engine, month: str, config: FlatRateConfig) -> pd.DataFrame:
-    """Price one calendar month (YYYY-MM) and store its lines, replacing earlier ones."""
+def month_lines(engine: sa.Engine, month: str, config: FlatRateConfig) -> pd.DataFrame:
+    """One calendar month (YYYY-MM) priced: the result rows of the flat model, not stored."""
     start = parse_month(month)
     usage = effective_usage_by_namespace(engine, Window(start, next_month(start)), source=config.source)
     lines = price_lines(usage, read_dimension(engine, "namespace"), config)
     lines["month"] = month
     lines["model"] = MODEL
     lines["computed_at"] = datetime.now(UTC).replace(tzinfo=None)
+    return lines
+
+
+def compute_month(engine: sa.Engine, month: str, config: FlatRateConfig) -> pd.DataFrame:
+    """Price one calendar month (YYYY-MM) and store its lines, replacing earlier ones."""
+    lines = month_lines(engine, month, config)
     replace_chargeback_lines(engine, month, MODEL, lines)
     return lines
+
+
+__all__ = ["MODEL", "FlatRateConfig", "compute_month", "money", "month_lines", "price_lines"]

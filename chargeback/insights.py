@@ -7,12 +7,11 @@ from decimal import Decimal
 
 import pandas as pd
 
-from chargeback.allocation import UNALLOCATED
 from chargeback.config import CostModelConfig, Entitlement
-from chargeback.pools import COMPUTE_POOLS
 from chargeback.price_periods import in_force
-from chargeback.ratecard import CPU_RATE_POOL, FEE_POOLS, MEMORY_RATE_POOL
 from chargeback.rounding import cents, dec
+from chargeback.types import PAYS_FOR, Resource
+from common.names import UNALLOCATED, CostType
 from common.windows import Window
 from warehouse.chargeback_facts import MonthFacts
 
@@ -43,7 +42,7 @@ def efficiency(usage: pd.DataFrame, lines: pd.DataFrame, mapping: pd.DataFrame) 
     sums = _with_sector(sums, mapping)
     sums = sums[~sums["is_platform"]]
     charges: dict[tuple[str, str, str], Decimal] = {}
-    direct = lines[lines["cost_type"].isin(["cpu", "memory"])]
+    direct = lines[lines["cost_type"].isin([CostType.CPU.value, CostType.MEMORY.value])]
     # Columns as lists, not itertuples: iterating Arrow-backed text cell by cell costs more than the sums.
     for key in zip(direct["cluster_id"].tolist(), direct["namespace"].tolist(), direct["cost_type"].tolist(),
                    direct["amount"].tolist(), strict=True):
@@ -54,8 +53,8 @@ def efficiency(usage: pd.DataFrame, lines: pd.DataFrame, mapping: pd.DataFrame) 
                "memory_request_gib_hours"]
     for (cluster_id, namespace, sector_id, cpu_eff, cpu_used, cpu_req, mem_eff, mem_used,
          mem_req) in zip(*(sums[c].tolist() for c in columns), strict=True):
-        cpu = charges.get((cluster_id, namespace, "cpu"), Decimal(0))
-        mem = charges.get((cluster_id, namespace, "memory"), Decimal(0))
+        cpu = charges.get((cluster_id, namespace, CostType.CPU), Decimal(0))
+        mem = charges.get((cluster_id, namespace, CostType.MEMORY), Decimal(0))
         cpu_waste = max(cpu_eff - cpu_used, 0.0)
         mem_waste = max(mem_eff - mem_used, 0.0)
         wasted = (cpu * dec(_ratio(cpu_waste, cpu_eff) or 0.0) + mem * dec(_ratio(mem_waste, mem_eff) or 0.0))
@@ -95,11 +94,12 @@ def _compute_charges(lines: pd.DataFrame, cpu_share: Decimal) -> dict[str, tuple
     for sector, pool, amount in zip(lines["sector_id"].tolist(), lines["pool"].tolist(), lines["amount"].tolist(),
                                     strict=True):
         cpu, memory = out.get(sector, (Decimal(0), Decimal(0)))
-        if pool == CPU_RATE_POOL:
+        pays_for = PAYS_FOR.get(pool)
+        if pays_for is Resource.CPU:
             cpu += amount
-        elif pool == MEMORY_RATE_POOL:
+        elif pays_for is Resource.MEMORY:
             memory += amount
-        elif pool in COMPUTE_POOLS or pool in FEE_POOLS:
+        elif pays_for is Resource.NODES:
             cpu, memory = cpu + amount * cpu_share, memory + amount * (1 - cpu_share)
         out[sector] = (cpu, memory)
     return out
@@ -121,7 +121,8 @@ def entitlement(config: CostModelConfig, month: Window, facts: MonthFacts, lines
          "memory_usage_gib_hours"]].sum()
     pvcs = _with_sector(facts.pvcs, mapping).groupby("sector_id")["capacity_gib_hours"].sum()
     compute = _compute_charges(lines, config.allocation.cpu_share)
-    storage = lines[lines["pool"] == "storage"].groupby("sector_id")["amount"].sum()
+    storage_pools = [pool for pool, pays_for in PAYS_FOR.items() if pays_for is Resource.STORAGE]
+    storage = lines[lines["pool"].isin(storage_pools)].groupby("sector_id")["amount"].sum()
     rows = []
     for s, (bought, partial) in _purchases(config, month).items():
         u = usage.loc[s] if s in usage.index else None

@@ -10,7 +10,6 @@ price list changes during the month, every listed price is the versions' hour-we
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -19,24 +18,10 @@ import pandas as pd
 from chargeback.config import CostModelConfig, HostAsset, PriceList
 from chargeback.price_periods import MonthPrices, PriceSpan
 from chargeback.rounding import cents, dec, split
+from chargeback.types import Pool, PoolName
 from common.errors import ConfigError, DataError
 
 FIELD = "chargeback.cost_model"
-POOL_HARDWARE = "hardware"
-POOL_VMWARE = "vmware-licence"
-POOL_OPENSHIFT = "openshift-licence"
-POOL_SUPPORT = "support"
-POOL_NETWORK = "network"
-COMPUTE_POOLS = (POOL_HARDWARE, POOL_VMWARE, POOL_OPENSHIFT, POOL_SUPPORT, POOL_NETWORK)
-
-
-@dataclass(frozen=True)
-class Pool:
-    cluster_id: str
-    pool: str
-    amount: Decimal
-    basis: str
-
 
 def _months_between(start: date, month_start: date) -> int:
     return (month_start.year - start.year) * 12 + month_start.month - start.month
@@ -70,7 +55,7 @@ def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str],
     factor = prices.markup()
     in_scope = node_dim[node_dim["cluster_id"].isin(clusters)]
     pools: list[Pool] = []
-    host_parts: dict[tuple[str, str], list[Decimal]] = {}
+    host_parts: dict[tuple[str, PoolName], list[Decimal]] = {}
     host_cores = dict(zip(host_dim["host"], host_dim["cpu_cores"], strict=True))
     wanted = set(clusters)
     vcpus: dict[str, dict[str, float]] = {}  # host -> cluster -> node vCPUs on it
@@ -94,19 +79,20 @@ def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str],
             raise DataError(f"host {host} carries nodes of cluster(s) {', '.join(sorted(set(on_host) & wanted))} but "
                             "the vSphere inventory has no core count for it, so its per-core VMware licence cannot "
                             "be priced; collect the vCenter's inventory first", table="vsphere_host")
-        costs = {POOL_HARDWARE: cents(amortisation(asset, month_start) * factor),
-                 POOL_VMWARE: cents(prices.blend(lambda span, c=cores: _vmware_licence(span.price_list, c)))}
+        vmware = prices.blend(lambda span, c=cores: _vmware_licence(span.price_list, c))
+        costs = {PoolName.HARDWARE: cents(amortisation(asset, month_start) * factor),
+                 PoolName.VMWARE_LICENCE: cents(vmware)}
         for pool, amount in costs.items():
             for cluster_id, part in zip(on_host, split(amount, list(on_host.values())), strict=True):
                 host_parts.setdefault((cluster_id, pool), []).append(part)
     node_hours = nodes.set_index(["cluster_id", "node"])["node_hours"].to_dict()
     for cluster_id in clusters:
-        if (cluster_id, POOL_HARDWARE) not in host_parts:
+        if (cluster_id, PoolName.HARDWARE) not in host_parts:
             raise ConfigError(f"cluster {cluster_id} has facts in the month but none of its nodes sits on a "
                               "vSphere host in the inventory, so it has no hardware cost pool",
                               field=f"{FIELD}.hosts")
-        for pool, note in ((POOL_HARDWARE, f"; {prices.describe_markup()}"),
-                           (POOL_VMWARE, f"; {_licence_note(prices, 'vmware_licence')}")):
+        for pool, note in ((PoolName.HARDWARE, f"; {prices.describe_markup()}"),
+                           (PoolName.VMWARE_LICENCE, f"; {_licence_note(prices, 'vmware_licence')}")):
             parts = host_parts.get((cluster_id, pool), [])
             pools.append(Pool(cluster_id, pool, sum(parts, Decimal(0)),
                               f"{len(parts)} host(s), split by the cluster's node vCPUs on each host{note}"))
@@ -117,7 +103,7 @@ def cluster_pools(month_start: date, hours_in_month: float, clusters: list[str],
         node_months = sum((dec(r) for r in ran), Decimal(0))
         units = {"core": (core_months, "worker core-months"), "host": (node_months, "worker node-months")}
         pools.append(_openshift_pool(cluster_id, prices, units))
-        for pool, price in ((POOL_SUPPORT, _support), (POOL_NETWORK, _network)):
+        for pool, price in ((PoolName.SUPPORT, _support), (PoolName.NETWORK, _network)):
             pools.append(Pool(cluster_id, pool, cents(prices.blend(price)),
                               f"1 cluster-month x {prices.describe(price)}"))
     return pools
@@ -165,4 +151,4 @@ def _openshift_pool(cluster_id: str, prices: MonthPrices, units: dict[str, tuple
                           f"{span.price_list.openshift_licence.monthly} x {span.price_list.factor} for "
                           f"{span.hours} h under {span.price_list.version}" for span in prices.spans)
         basis = f"hour-weighted over {prices.hours} h: {basis}"
-    return Pool(cluster_id, POOL_OPENSHIFT, cents(prices.blend(price)), basis)
+    return Pool(cluster_id, PoolName.OPENSHIFT_LICENCE, cents(prices.blend(price)), basis)

@@ -1,4 +1,5 @@
-"""Quantity x rate items: PVC GiB-months by storage class, GB of logs ingested."""
+"""Quantity x rate items: PVC GiB-months by storage class, GB of logs ingested; and the pools model's
+quantity x rate pools, each priced from a cluster's facts by the price lists in force."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from decimal import Decimal
 
 import pandas as pd
 
+from chargeback.inputs import ClusterFacts
 from chargeback.price_periods import MonthPrices, PriceSpan
 from chargeback.rounding import cents, dec
+from chargeback.types import PoolName
 from common.errors import ConfigError
 
 GB = 10**9
@@ -67,3 +70,20 @@ def _note(prices: MonthPrices, price: Callable[[PriceSpan], Decimal]) -> str:
     if len(prices.spans) == 1:
         return f"price list {prices.shares}"
     return f"hour-weighted rate {prices.describe(price)}"
+
+
+def listed_storage_items(facts: ClusterFacts, prices: MonthPrices, hours: float) -> pd.DataFrame:
+    return storage_items(facts.pvcs, listed_storage_rate(prices), hours)
+
+
+def listed_logging_items(facts: ClusterFacts, prices: MonthPrices, hours: float) -> pd.DataFrame:
+    return logging_items(facts.logs, prices)
+
+
+ListedItems = Callable[[ClusterFacts, MonthPrices, float], pd.DataFrame]
+# The pools model's quantity x rate pools, in the order they are priced: a cluster's items of each,
+# from its facts, the price lists in force and the month's hours.
+LISTED_POOLS: dict[PoolName, ListedItems] = {
+    PoolName.STORAGE: listed_storage_items,
+    PoolName.LOGGING: listed_logging_items,
+}

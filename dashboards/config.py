@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.names import DEFAULT_SHOWN_MODEL
+
 
 class DashboardConfig(BaseModel):
     """What the dashboards show and where they are served."""
@@ -18,7 +20,7 @@ class DashboardConfig(BaseModel):
         description="Title shown in the page header and the browser tab.",
     )
     cost_model: str = Field(
-        "flat",
+        DEFAULT_SHOWN_MODEL,
         min_length=1,
         description="Cost model whose chargeback results the cost pages show "
         "(the `model` column of `chargeback_result`).",

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from chargeback import lifecycle
 from chargeback.lifecycle import StoredStatement
-from chargeback.pools import COMPUTE_POOLS
+from chargeback.types import POOL_ORDER
 from common.errors import ConfigError, InsightError
 from common.windows import parse_month
 from ecs_insight import jobs
@@ -28,7 +28,6 @@ MonthOption = Annotated[str, typer.Option("--month", help="Month as YYYY-MM.")]
 TOP_WASTE = 10
 MONEY_FORMAT = "#,##0.00"
 SUMMARY_KEYS = ["sector_id", "cluster_id", "namespace", "application", "cost_centre", "cost_type"]
-POOL_ORDER = (*COMPUTE_POOLS, "storage", "logging")  # then the rate card's pools, by name
 
 
 class StatementFormat(StrEnum):

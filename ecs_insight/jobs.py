@@ -6,8 +6,7 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
-from chargeback import lifecycle
-from chargeback.flat_rate import compute_month
+from chargeback.publish import compute_month_results
 from common.errors import ConfigError
 from common.windows import Window
 from ecs_insight.settings import Settings
@@ -45,8 +44,5 @@ def months_of(window: Window) -> Iterable[str]:
 
 def compute_chargeback(engine: sa.Engine, settings: Settings, months: Iterable[str]) -> dict[str, int]:
     """Flat-rate results per month; with a price list configured, the cost model's statement drafts too."""
-    counts = {month: len(compute_month(engine, month, settings.chargeback.flat)) for month in months}
-    if settings.chargeback.cost_model.price_lists:
-        for month in counts:
-            lifecycle.refresh(engine, month, settings.chargeback.cost_model)  # a closed month stays as it is
-    return counts
+    return compute_month_results(engine, months, flat=settings.chargeback.flat,
+                                 cost_model=settings.chargeback.cost_model)

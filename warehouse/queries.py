@@ -18,11 +18,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, Select, case, func, literal, select
 
+from common.names import DEFAULT_SHOWN_MODEL, UNALLOCATED, UNALLOCATED_NAME
 from warehouse.schema import chargeback_result, cluster, sector
-
-UNALLOCATED_SECTOR_ID = "UNALLOCATED"
-UNALLOCATED_SECTOR_NAME = "Unallocated"
-DEFAULT_MODEL = "flat"
 
 SECTOR_MONTH_COLUMNS = (
     "month",
@@ -73,7 +70,7 @@ def _sector_name_expr() -> Any:
     """Display name of a result line's sector: the sector table's name, "Unallocated" for
     unallocated lines, the code itself when the sector table does not know it."""
     return case(
-        (chargeback_result.c.sector_id == UNALLOCATED_SECTOR_ID, literal(UNALLOCATED_SECTOR_NAME)),
+        (chargeback_result.c.sector_id == UNALLOCATED, literal(UNALLOCATED_NAME)),
         else_=func.coalesce(sector.c.name, chargeback_result.c.sector_id),
     )
 
@@ -85,7 +82,7 @@ def chargeback_models(engine: Engine) -> list[str]:
         return [r[0] for r in conn.execute(stmt)]
 
 
-def chargeback_months(engine: Engine, model: str = DEFAULT_MODEL) -> list[str]:
+def chargeback_months(engine: Engine, model: str = DEFAULT_SHOWN_MODEL) -> list[str]:
     """Months (``YYYY-MM``) with chargeback results for ``model``, oldest first."""
     stmt = (
         select(chargeback_result.c.month)
@@ -97,7 +94,7 @@ def chargeback_months(engine: Engine, model: str = DEFAULT_MODEL) -> list[str]:
         return [r[0] for r in conn.execute(stmt)]
 
 
-def chargeback_computed_at(engine: Engine, month: str, model: str = DEFAULT_MODEL) -> datetime | None:
+def chargeback_computed_at(engine: Engine, month: str, model: str = DEFAULT_SHOWN_MODEL) -> datetime | None:
     """When the month's results for ``model`` were last computed (naive UTC), or None."""
     stmt = select(func.max(chargeback_result.c.computed_at)).where(
         chargeback_result.c.model == model, chargeback_result.c.month == month
@@ -108,7 +105,7 @@ def chargeback_computed_at(engine: Engine, month: str, model: str = DEFAULT_MODE
 
 def cost_by_sector_month(
     engine: Engine,
-    model: str = DEFAULT_MODEL,
+    model: str = DEFAULT_SHOWN_MODEL,
     *,
     first_month: str | None = None,
     last_month: str | None = None,
@@ -148,7 +145,7 @@ def cost_by_sector_month(
 
 
 def cost_by_namespace(
-    engine: Engine, month: str, sector_id: str, model: str = DEFAULT_MODEL
+    engine: Engine, month: str, sector_id: str, model: str = DEFAULT_SHOWN_MODEL
 ) -> pd.DataFrame:
     """One sector's chargeback lines for one month, one row per (cluster, namespace).
 

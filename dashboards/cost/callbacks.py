@@ -7,6 +7,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, ctx, html, no_update
 from sqlalchemy import Engine
 
+from common.names import UNALLOCATED_NAME
 from dashboards.config import DashboardConfig
 from dashboards.cost import ids
 from dashboards.cost.figures import cost_by_sector_chart
@@ -50,7 +51,7 @@ def register(app: Dash, engine: Engine, config: DashboardConfig) -> None:
         else:
             frame = cost_by_sector_month(engine, model, first_month=month, last_month=month)
         options = [
-            {"label": f"{name} ({sid})" if name not in (sid, "Unallocated") else name, "value": sid}
+            {"label": f"{name} ({sid})" if name not in (sid, UNALLOCATED_NAME) else name, "value": sid}
             for sid, name in sorted(set(zip(frame["sector_id"], frame["sector_name"], strict=True)),
                                     key=lambda p: p[1].lower())
         ]
@@ -77,7 +78,7 @@ def register(app: Dash, engine: Engine, config: DashboardConfig) -> None:
         sectors = cost_by_sector_month(engine, model, first_month=month, last_month=month)
         names = dict(zip(sectors["sector_id"], sectors["sector_name"], strict=True))
         name = names.get(sector_id, sector_id)
-        label = name if name in (sector_id, "Unallocated") else f"{name} ({sector_id})"
+        label = name if name in (sector_id, UNALLOCATED_NAME) else f"{name} ({sector_id})"
         title = f"Namespaces of {label} — {month_label(month)}"
         if frame.empty:
             return title, html.P(f"No chargeback lines for {label} in {month_label(month)}.",

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from common.names import UNALLOCATED
 from dashboards.formatting import currency_label, money, money_sum, short_month_label
 
 UNALLOCATED_COLOUR = "#9aa0a6"
@@ -26,7 +27,7 @@ def sector_colours(sector_ids: list[str]) -> dict[str, str]:
     colours: dict[str, str] = {}
     palette_index = 0
     for sid in sorted(set(sector_ids)):
-        if sid == "UNALLOCATED":
+        if sid == UNALLOCATED:
             colours[sid] = UNALLOCATED_COLOUR
         else:
             colours[sid] = _PALETTE[palette_index % len(_PALETTE)]

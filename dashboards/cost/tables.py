@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
+from common.names import UNALLOCATED_NAME
 from dashboards.cost import ids
 from dashboards.formatting import currency_label, money, money_sum, percent, quantity, to_cents
 from warehouse.queries import MONEY_COLUMNS
@@ -58,7 +59,7 @@ def _currencies(frame: pd.DataFrame) -> list[str]:
 
 
 def _sector_label(sector_id: str, sector_name: str) -> Any:
-    if sector_name == sector_id or sector_name == "Unallocated":
+    if sector_name in (sector_id, UNALLOCATED_NAME):
         return sector_name
     return [html.Span(sector_name, className="sector-name"), html.Span(sector_id, className="sector-code")]
 

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from chargeback import lifecycle
-from chargeback.pools import COMPUTE_POOLS
-from chargeback.ratecard import FEE_POOLS
+from chargeback.types import COMPUTE_POOLS, FEE_POOLS
 from ecs_insight.cli import app
 from ecs_insight.settings import Settings
 from tests.chargeback.conftest import MONTH, build, config_file

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from chargeback.flat_rate import UNALLOCATED, money
+from chargeback.flat_rate import money
+from common.names import UNALLOCATED
 from dashboards import create_app
 from dashboards.cost import ids
 from ecs_insight.settings import Settings, load_settings

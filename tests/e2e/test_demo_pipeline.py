@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from chargeback.flat_rate import UNALLOCATED, money
+from chargeback.flat_rate import money
+from common.names import UNALLOCATED
 from ecs_insight.settings import Settings, load_settings
 from estate import SyntheticEstate
 from tests.support.estate_warehouse import build_priced_warehouse

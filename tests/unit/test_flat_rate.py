@@ -8,7 +8,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chargeback.flat_rate import UNALLOCATED, FlatRateConfig, money, price_lines
+from chargeback.flat_rate import FlatRateConfig, money, price_lines
+from common.names import UNALLOCATED
 
 CONFIG = FlatRateConfig(cpu_core_hour=Decimal("0.035"), memory_gib_hour=Decimal("0.0045"))
 
