@@ -15,8 +15,8 @@ import typer
 from rich.table import Table
 
 from chargeback import lifecycle
-from chargeback.lifecycle import StoredStatement
 from chargeback.pools import COMPUTE_POOLS
+from chargeback.stored import StatementHeader, StoredStatement
 from common.errors import ConfigError, InsightError
 from common.windows import parse_month
 from ecs_insight import jobs
@@ -77,12 +77,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 
 def _header_json(stored: StoredStatement) -> dict[str, object]:
-    header = dict(stored.header)
-    for key in ("completeness", "diff"):
-        if isinstance(header.get(key), str):
-            header[key] = json.loads(header[key])
-    header["stale"] = stored.stale
-    return header
+    return stored.header.as_dict() | {"stale": stored.stale}
 
 
 def emit(stored: StoredStatement, fmt: StatementFormat, sector: str | None, output: Path | None) -> None:
@@ -95,7 +90,7 @@ def emit(stored: StoredStatement, fmt: StatementFormat, sector: str | None, outp
     elif fmt is StatementFormat.csv:
         _write(stored.lines.to_csv(index=False), output)
     elif fmt is StatementFormat.xlsx:
-        target = output or Path(f"statement-{header['month']}{'-' + sector if sector else ''}.xlsx")
+        target = output or Path(f"statement-{header.month}{'-' + sector if sector else ''}.xlsx")
         write_xlsx(stored, target)
         console.print(f"wrote {target}")
     else:
@@ -110,9 +105,9 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def write_xlsx(stored: StoredStatement, target: Path) -> None:
-    completeness = json.loads(stored.header["completeness"])
+    completeness = {c: v.as_dict() for c, v in stored.header.completeness.items()}
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        head = pd.DataFrame([{k: _header_cell(k, v) for k, v in stored.header.items()
+        head = pd.DataFrame([{k: _header_cell(k, v) for k, v in stored.header.as_dict().items()
                               if k not in ("completeness", "diff")} | {"stale": stored.stale}])
         head.T.reset_index().to_excel(writer, sheet_name="statement", index=False, header=["field", "value"])
         _header_money_format(writer.sheets["statement"])
@@ -158,9 +153,9 @@ def _money_format(sheet: Any, columns: list[str]) -> None:
 def _table(stored: StoredStatement, sector: str | None) -> None:
     out = stdout_console()
     h = stored.header
-    mode = "SHOWBACK (informational, not an invoice)" if h["mode"] == "showback" else "CHARGEBACK"
-    out.print(f"{mode} statement {h['month']} version {h['version']} ({h['status']}), model {h['model']}, "
-              f"price list {h['price_list_version']}{', sector ' + sector if sector else ''}",
+    mode = "SHOWBACK (informational, not an invoice)" if h.showback else "CHARGEBACK"
+    out.print(f"{mode} statement {h.month} version {h.version} ({h.status}), model {h.model}, "
+              f"price list {h.price_list_version}{', sector ' + sector if sector else ''}",
               highlight=False, markup=False)
     if stored.stale:
         out.print("[yellow]the facts or prices changed since this month was closed; "
@@ -175,10 +170,10 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
     for row in rows.itertuples(index=False):
         table.add_row(*[str(v) for v in row[:-1]], _amount(row.amount))
     total = sum(rows["amount"], Decimal(0))
-    table.add_row("total", "", "", "", "", "", f"{_amount(total)} {h['currency']}")
+    table.add_row("total", "", "", "", "", "", f"{_amount(total)} {h.currency}")
     out.print(table)
     if not rows.empty:
-        by_sector = Table(title=f"totals by sector ({h['currency']})")
+        by_sector = Table(title=f"totals by sector ({h.currency})")
         for column in ("sector", "amount", "of total"):
             by_sector.add_column(column, justify="left" if column == "sector" else "right")
         for sector_id, amount in rows.groupby("sector_id", sort=True)["amount"].sum().items():
@@ -201,7 +196,7 @@ def _table(stored: StoredStatement, sector: str | None) -> None:
             wasted.add_row(row.sector_id, row.cluster_id, row.namespace, _percent(row.cpu_efficiency),
                            _percent(row.memory_efficiency), _amount(row.wasted_amount))
         out.print(wasted)
-    _pools_table(out, stored, h["currency"], sector)
+    _pools_table(out, stored, h.currency, sector)
     out.print(completeness_note(h), highlight=False)
 
 
@@ -235,31 +230,30 @@ def _pools_table(out: Any, stored: StoredStatement, currency: str, sector: str |
         table.add_row(str(row[0]), *[_amount(v) for v in row[1:]])
     out.print(table)
     if stored.pools.empty and not stored.lines.empty:
-        out.print(f"no cost pools are stored with version {stored.header['version']}: it was stored "
+        out.print(f"no cost pools are stored with version {stored.header.version}: it was stored "
                   "before statements kept their pools (its lines are complete)", highlight=False)
 
 
-def completeness_note(header: dict[str, object]) -> str:
+def completeness_note(header: StatementHeader) -> str:
     """How many clusters have every hour of the month, and the share of hours of those that do not."""
-    completeness = json.loads(str(header["completeness"]))
-    gaps = {c: v for c, v in completeness.items() if not v["complete"]}
+    completeness = header.completeness
+    gaps = {c: v for c, v in completeness.items() if not v.complete}
     return (f"data completeness: {len(completeness) - len(gaps)} of {len(completeness)} clusters complete"
-            + "".join(f"; {c}: {v['ratio']:.1%} of hours, {v['failed_runs']} failed runs" for c, v in gaps.items()))
+            + "".join(f"; {c}: {v.ratio:.1%} of hours, {v.failed_runs} failed runs" for c, v in gaps.items()))
 
 
-def restatement_note(header: dict[str, object], sector: str | None) -> str | None:
+def restatement_note(header: StatementHeader, sector: str | None) -> str | None:
     """For a restated version: what it restates and the net change per sector of its stored diff
     (the namespace rows of a sector add up to its change exactly: amounts are whole cents)."""
-    previous = header.get("supersedes_version")
+    previous = header.supersedes_version
     if previous is None:
         return None
-    rows = [lifecycle.current_keys(r) for r in json.loads(str(header.get("diff") or "[]"))]
-    rows = [r for r in rows if sector is None or r["sector_id"] == sector]
+    rows = [r for r in header.diff or () if sector is None or r.sector_id == sector]
     net: dict[str, Decimal] = {}
     for row in rows:
-        net[row["sector_id"]] = net.get(row["sector_id"], Decimal(0)) + Decimal(row["change"])
+        net[row.sector_id] = net.get(row.sector_id, Decimal(0)) + row.change
     moved = "; ".join(f"{s} {_amount(v, signed=True)}" for s, v in sorted(net.items())) or "nothing moved by a cent"
-    return (f"restates version {previous} ({header.get('reason')}): {len(rows)} namespace row(s) "
+    return (f"restates version {previous} ({header.reason}): {len(rows)} namespace row(s) "
             f"changed, net per sector: {moved}")
 
 
@@ -298,8 +292,8 @@ def register(app: typer.Typer) -> None:
         except InsightError as exc:
             raise fail(exc) from None
         h = stored.header
-        console.print(f"{h['month']} closed: version {h['version']}, price list {h['price_list_version']}, "
-                      f"total {_amount(h['total_amount'])} {h['currency']}", highlight=False)
+        console.print(f"{h.month} closed: version {h.version}, price list {h.price_list_version}, "
+                      f"total {_amount(h.total_amount)} {h.currency}", highlight=False)
         console.print(completeness_note(h), highlight=False)  # what the close was made on
 
     @app.command("restate")
@@ -316,13 +310,13 @@ def register(app: typer.Typer) -> None:
         try:
             engine = jobs.open_warehouse(settings)
             stored = lifecycle.restate(engine, _month(month), settings.chargeback.cost_model, reason)
-            changes = lifecycle.changes(engine, month, int(stored.header["version"]))
+            changes = lifecycle.changes(engine, month, stored.header.version)
         except InsightError as exc:
             raise fail(exc) from None
         h = stored.header
-        console.print(f"{h['month']} restated: version {h['version']} supersedes {h['supersedes_version']}, "
-                      f"total {_amount(h['total_amount'])} {h['currency']}", highlight=False)
-        emit_changes(changes or lifecycle.Restatement([], []), fmt, h["currency"])
+        console.print(f"{h.month} restated: version {h.version} supersedes {h.supersedes_version}, "
+                      f"total {_amount(h.total_amount)} {h.currency}", highlight=False)
+        emit_changes(changes or lifecycle.Restatement((), ()), fmt, h.currency)
 
 
 class ChangesFormat(StrEnum):
@@ -337,7 +331,8 @@ SECTOR_COLUMNS = ["sector_id", "cost_type", "old", "new", "change"]
 def emit_changes(changes: lifecycle.Restatement, fmt: ChangesFormat, currency: str) -> None:
     """A restatement's changes on standard output: per namespace, then the per-sector summary."""
     if fmt is ChangesFormat.json:
-        _write(json.dumps({"namespaces": changes.namespaces, "sectors": changes.sectors}, indent=2) + "\n", None)
+        _write(json.dumps({"namespaces": [r.as_dict() for r in changes.namespaces],
+                           "sectors": [r.as_dict() for r in changes.sectors]}, indent=2) + "\n", None)
         return
     out = stdout_console()
     if not changes.namespaces:
@@ -348,7 +343,8 @@ def emit_changes(changes: lifecycle.Restatement, fmt: ChangesFormat, currency: s
         table = Table(title=title)
         for column in columns:
             table.add_column(column, justify="right" if column in ("old", "new", "change") else "left")
-        for row in rows:
+        for diff_row in rows:
+            row = diff_row.as_dict()
             table.add_row(*[_amount(row[c], c == "change") if c in ("old", "new", "change") else str(row[c])
                             for c in columns])
         out.print(table)
