@@ -19,7 +19,8 @@ from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings
 from ecs_insight.settings_reference import settings_reference
 from ecs_insight.sources import build_collector
-from warehouse.queries import chargeback_months, cost_by_sector_month
+from reports.render import render
+from reports.sectors import sector_costs
 
 app = typer.Typer(help="ECS Insight: observability and cost analytics for the ECS OpenShift service.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -167,14 +168,11 @@ def chargeback_summary(
 ) -> None:
     """Cost per sector for a month, in the cost model the app shows (the same totals as its cost page)."""
     settings = load_or_exit(config)
-    model = model or settings.dashboard.cost_model
-    engine = warehouse_for_reading(settings)
-    frame = cost_by_sector_month(engine, model, first_month=month, last_month=month)
-    if frame.empty:
-        known = ", ".join(chargeback_months(engine, model)) or "none"
-        console.print(f"no chargeback for {month} in cost model {model!r}; months with results: {known}")
+    report = sector_costs(warehouse_for_reading(settings), month, model or settings.dashboard.cost_model)
+    if report.frame.empty:
+        console.print(report.missing_note)
         raise typer.Exit(1)
-    emit(frame, fmt, f"chargeback {month}, cost model {model}")
+    render(report, fmt)
 
 
 @config_app.command("show")
