@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,39 +22,32 @@ import sqlalchemy as sa
 from chargeback.config import CostModelConfig
 from chargeback.rounding import CENT
 from chargeback.statement import Statement, compute_statement, current_digests
+from chargeback.stored import DiffRow, StatementHeader, StoredStatement, decode_completeness
 from common.errors import DataError
 from warehouse import statements as store
 from warehouse.results import replace_chargeback_lines
-
-
-@dataclass
-class StoredStatement:
-    header: dict[str, Any]  # missing values None, version numbers int
-    lines: pd.DataFrame
-    efficiency: pd.DataFrame
-    entitlement: pd.DataFrame
-    stale: bool = False  # closed, but the facts or prices changed since: a restatement is due
-    # cost pools per cluster (of the clusters the sector has lines on, when read for a sector); empty for
-    # a version stored before pools were stored
-    pools: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _header(statement: Statement, version: int, status: str, **extra: Any) -> dict[str, Any]:
-    return {"month": statement.month, "version": version, "model": statement.model, "mode": statement.mode,
-            "status": status, "price_list_version": statement.prices.version,
-            "price_list_digest": statement.price_list_digest, "facts_digest": statement.facts_digest,
-            "currency": statement.currency, "total_amount": statement.total, "computed_at": _now(),
-            "closed_at": None, "supersedes_version": None, "reason": None, "diff": None,
-            "completeness": json.dumps(statement.completeness, sort_keys=True), **extra}
+def _header(statement: Statement, version: int, status: str, **extra: Any) -> StatementHeader:
+    return StatementHeader(
+        month=statement.month, version=version, model=statement.model, mode=statement.mode, status=status,
+        price_list_version=statement.prices.version, price_list_digest=statement.price_list_digest,
+        facts_digest=statement.facts_digest, currency=statement.currency, total_amount=statement.total,
+        computed_at=_now(), completeness=decode_completeness(statement.completeness), **extra)
 
 
-def _store(engine: sa.Engine, statement: Statement, header: dict[str, Any], config: CostModelConfig,
+def _latest(engine: sa.Engine, month: str) -> StatementHeader | None:
+    row = store.latest(engine, month)
+    return None if row is None else StatementHeader.from_row(row)
+
+
+def _store(engine: sa.Engine, statement: Statement, header: StatementHeader, config: CostModelConfig,
            **options: Any) -> None:
-    store.write_version(engine, header, statement.lines,
+    store.write_version(engine, header.row(), statement.lines,
                         statement.efficiency, statement.entitlement, statement.pools, **options)
     publish_results(engine, statement, config)
 
@@ -82,20 +74,9 @@ def publish_results(engine: sa.Engine, statement: Statement, config: CostModelCo
     replace_chargeback_lines(engine, statement.month, config.result_model, out)
 
 
-def _plain(header: dict[str, Any]) -> dict[str, Any]:
-    """A stored header row with missing values as None and version numbers as integers (a column
-    with missing values reads back as floats: 'supersedes version 2.0')."""
-    plain = {k: None if isinstance(v, float) and pd.isna(v) else v for k, v in header.items()}
-    for key in ("version", "supersedes_version"):
-        if plain.get(key) is not None:
-            plain[key] = int(plain[key])
-    return plain
-
-
-def _stored(engine: sa.Engine, header: dict[str, Any], stale: bool = False,
+def _stored(engine: sa.Engine, header: StatementHeader, stale: bool = False,
             sector: str | None = None) -> StoredStatement:
-    header = _plain(header)
-    month, version = header["month"], header["version"]
+    month, version = header.month, header.version
     lines = store.read_lines(engine, month, version, sector)
     clusters = None if sector is None else sorted(set(lines["cluster_id"]))
     return StoredStatement(header, lines, store.read_efficiency(engine, month, version, sector),
@@ -103,33 +84,48 @@ def _stored(engine: sa.Engine, header: dict[str, Any], stale: bool = False,
                            store.read_pools(engine, month, version, clusters))
 
 
-def _changed(header: dict[str, Any], price_list_digest: str, facts_digest: str) -> bool:
-    return header["facts_digest"] != facts_digest or header["price_list_digest"] != price_list_digest
+def latest(engine: sa.Engine, month: str, sector: str | None = None) -> StoredStatement | None:
+    """The month's latest stored version as it was stored (nothing computed; staleness not checked);
+    None when nothing was stored for the month."""
+    header = _latest(engine, month)
+    return None if header is None else _stored(engine, header, sector=sector)
 
 
-def _closed_changed(engine: sa.Engine, header: dict[str, Any], config: CostModelConfig) -> bool:
+def _written(engine: sa.Engine, month: str, sector: str | None = None) -> StoredStatement:
+    """The version just stored, as read back."""
+    stored = latest(engine, month, sector)
+    if stored is None:  # pragma: no cover - written in the same call
+        raise DataError(f"{month}: the statement just stored cannot be read back", month=month)
+    return stored
+
+
+def _changed(header: StatementHeader, price_list_digest: str, facts_digest: str) -> bool:
+    return header.facts_digest != facts_digest or header.price_list_digest != price_list_digest
+
+
+def _closed_changed(engine: sa.Engine, header: StatementHeader, config: CostModelConfig) -> bool:
     """Whether a closed month's facts or prices changed since: compared by digest, without pricing it."""
-    return _changed(header, *current_digests(engine, header["month"], config))
+    return _changed(header, *current_digests(engine, header.month, config))
 
 
 def refresh(engine: sa.Engine, month: str, config: CostModelConfig, sector: str | None = None) -> StoredStatement:
     """The month's current statement: a fresh draft, or the closed version (flagged if stale)."""
-    current = store.latest(engine, month)
-    if current is not None and current["status"] != "draft":
+    current = _latest(engine, month)
+    if current is not None and current.status != "draft":
         return _stored(engine, current, stale=_closed_changed(engine, current, config), sector=sector)
     statement = compute_statement(engine, month, config)
-    version = 1 if current is None else int(current["version"])
+    version = 1 if current is None else current.version
     _store(engine, statement, _header(statement, version, "draft"), config, replace_draft=True)
-    return _stored(engine, store.latest(engine, month) or {}, sector=sector)
+    return _written(engine, month, sector)
 
 
 def close(engine: sa.Engine, month: str, config: CostModelConfig) -> StoredStatement:
     """Lock the month. Closing a closed month that has not changed is a no-op; one that has changed
     refuses and asks for a restatement; a month nothing was collected for is refused."""
-    current = store.latest(engine, month)
-    if current is not None and current["status"] != "draft":
+    current = _latest(engine, month)
+    if current is not None and current.status != "draft":
         if _closed_changed(engine, current, config):
-            raise DataError(f"{month} is closed (version {current['version']}) and its facts or prices have "
+            raise DataError(f"{month} is closed (version {current.version}) and its facts or prices have "
                             "changed since; run 'ecs-insight chargeback restate' to make a new version",
                             month=month)
         return _stored(engine, current)
@@ -138,17 +134,17 @@ def close(engine: sa.Engine, month: str, config: CostModelConfig) -> StoredState
         # Pools are incurred whether or not anything was collected: a closed 0.00 would bill nothing.
         raise DataError(f"nothing was collected for {month} on any cluster, so its statement is empty; collect "
                         "the month before closing it", month=month)
-    version = 1 if current is None else int(current["version"])
+    version = 1 if current is None else current.version
     header = _header(statement, version, "closed", closed_at=_now(), reason="month close")
     _store(engine, statement, header, config, replace_draft=True)
-    return _stored(engine, store.latest(engine, month) or {})
+    return _written(engine, month)
 
 
 NAMESPACE_KEYS = ("sector_id", "cluster_id", "namespace", "cost_type")
 SECTOR_KEYS = ("sector_id", "cost_type")
 
 
-def diff(old: pd.DataFrame, new: pd.DataFrame, keys: tuple[str, ...] = NAMESPACE_KEYS) -> list[dict[str, str]]:
+def diff(old: pd.DataFrame, new: pd.DataFrame, keys: tuple[str, ...] = NAMESPACE_KEYS) -> list[DiffRow]:
     """Old, new and change of the amounts summed per ``keys`` (by default per sector, cluster,
     namespace and cost type) between two versions' lines; only keys whose amount moved by a cent."""
     def totals(lines: pd.DataFrame) -> dict[tuple[str, ...], Decimal]:
@@ -162,16 +158,16 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, keys: tuple[str, ...] = NAMESPACE
     for key in sorted(set(before) | set(after)):
         a, b = (v.quantize(CENT) for v in (before.get(key, Decimal(0)), after.get(key, Decimal(0))))
         if a != b:
-            rows.append({**dict(zip(keys, key, strict=True)), "old": str(a), "new": str(b), "change": str(b - a)})
+            rows.append(DiffRow(**dict(zip(keys, key, strict=True)), old=a, new=b, change=b - a))
     return rows
 
 
-@dataclass
+@dataclass(frozen=True)
 class Restatement:
     """What a restatement changed: per namespace (stored with the version) and per sector."""
 
-    namespaces: list[dict[str, str]]
-    sectors: list[dict[str, str]]
+    namespaces: tuple[DiffRow, ...]
+    sectors: tuple[DiffRow, ...]
 
 
 def changes(engine: sa.Engine, month: str, version: int) -> Restatement | None:
@@ -181,33 +177,26 @@ def changes(engine: sa.Engine, month: str, version: int) -> Restatement | None:
     from the two versions' stored lines, which never change once closed."""
     history = store.versions(engine, month)
     row = history[history["version"] == version]
-    if row.empty or pd.isna(row.iloc[0]["supersedes_version"]):
+    header = None if row.empty else StatementHeader.from_row(row.iloc[0].to_dict())
+    if header is None or header.supersedes_version is None:
         return None
-    previous = int(row.iloc[0]["supersedes_version"])
-    old, new = store.read_lines(engine, month, previous), store.read_lines(engine, month, version)
-    stored = json.loads(row.iloc[0]["diff"] or "[]")
-    return Restatement([current_keys(r) for r in stored], diff(old, new, SECTOR_KEYS))
-
-
-def current_keys(row: dict[str, str]) -> dict[str, str]:
-    """Diff rows stored before namespaces were diffed carried before/after per sector and cost type."""
-    renamed = {"before": "old", "after": "new"}
-    return {renamed.get(k, k): v for k, v in row.items()}
+    old = store.read_lines(engine, month, header.supersedes_version)
+    new = store.read_lines(engine, month, version)
+    return Restatement(header.diff or (), tuple(diff(old, new, SECTOR_KEYS)))
 
 
 def restate(engine: sa.Engine, month: str, config: CostModelConfig,
             reason: str = "restatement after late data") -> StoredStatement:
     """A new closed version superseding the closed one, with its diff; refuses when nothing changed."""
-    current = store.latest(engine, month)
-    if current is None or current["status"] != "closed":
+    current = _latest(engine, month)
+    if current is None or current.status != "closed":
         raise DataError(f"{month} has no closed statement to restate; close it first", month=month)
     statement = compute_statement(engine, month, config)
     if not _changed(current, statement.price_list_digest, statement.facts_digest):
-        raise DataError(f"{month} version {current['version']} is up to date: its facts and prices have not "
+        raise DataError(f"{month} version {current.version} is up to date: its facts and prices have not "
                         "changed, nothing to restate", month=month)
-    old = store.read_lines(engine, month, int(current["version"]))
-    changes = diff(old, statement.lines)
-    header = _header(statement, int(current["version"]) + 1, "closed", closed_at=_now(), reason=reason,
-                     supersedes_version=int(current["version"]), diff=json.dumps(changes))
-    _store(engine, statement, header, config, supersede=int(current["version"]))
-    return _stored(engine, store.latest(engine, month) or {})
+    old = store.read_lines(engine, month, current.version)
+    header = _header(statement, current.version + 1, "closed", closed_at=_now(), reason=reason,
+                     supersedes_version=current.version, diff=tuple(diff(old, statement.lines)))
+    _store(engine, statement, header, config, supersede=current.version)
+    return _written(engine, month)

@@ -3,9 +3,7 @@ printing data frames as tables, JSON or CSV."""
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,13 +12,14 @@ import pandas as pd
 import sqlalchemy as sa
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from common.errors import InsightError
 from common.windows import Window
 from ecs_insight.jobs import open_warehouse
 from ecs_insight.logs import configure_logging
 from ecs_insight.settings import Settings, load_settings
+from reports.frame import FrameReport
+from reports.render import render
 
 console = Console(stderr=True, soft_wrap=True)  # messages name long paths: never wrap them
 ConfigOption = Annotated[
@@ -74,29 +73,5 @@ def fail(exc: Exception | str) -> typer.Exit:
 
 def emit(frame: pd.DataFrame, fmt: OutputFormat, title: str = "") -> None:
     """Print a data frame as a rich table, JSON records or CSV on standard output."""
-    if fmt is OutputFormat.json:
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", default_handler=str) + "\n")
-    elif fmt is OutputFormat.csv:
-        frame.to_csv(sys.stdout, index=False)
-    else:
-        table = Table(title=title or None)
-        for column in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[column]) or all(
-                isinstance(v, Decimal) for v in frame[column].dropna())
-            table.add_column(str(column), justify="right" if numeric and len(frame) else "left")
-        for row in frame.itertuples(index=False):
-            table.add_row(*[_cell(v) for v in row])
-        stdout_console().print(table)
+    render(FrameReport(frame, title), fmt)
 
-
-def stdout_console() -> Console:
-    """A console on standard output for tables; piped, 200 columns wide instead of squeezed into 80."""
-    return Console() if sys.stdout.isatty() else Console(width=200)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float) and value != value:  # NaN: pandas' missing value, shown empty like None
-        return ""
-    if isinstance(value, float | Decimal):
-        return f"{value:,.2f}"
-    return "" if value is None else str(value)

@@ -3,7 +3,6 @@ hypothesis state sequence on DuckDB)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -68,23 +67,23 @@ def test_close_locks_the_month_and_late_data_needs_a_restatement(tiny_warehouse:
     late = hold_back(engine)
 
     draft = lifecycle.refresh(engine, MONTH, config)
-    assert (draft.header["status"], draft.header["version"]) == ("draft", 1)
+    assert (draft.header.status, draft.header.version) == ("draft", 1)
     closed = lifecycle.close(engine, MONTH, config)
-    assert (closed.header["status"], closed.header["version"]) == ("closed", 1)
-    assert closed.header["price_list_version"] == "2026.1"
+    assert (closed.header.status, closed.header.version) == ("closed", 1)
+    assert closed.header.price_list_version == "2026.1"
     before = lines_of(engine, 1)
-    assert lifecycle.close(engine, MONTH, config).header["version"] == 1  # unchanged: a no-op
+    assert lifecycle.close(engine, MONTH, config).header.version == 1  # unchanged: a no-op
 
     arrive(engine, late)
     shown = lifecycle.refresh(engine, MONTH, config)
-    assert shown.stale and shown.header["version"] == 1 and shown.header["status"] == "closed"
+    assert shown.stale and shown.header.version == 1 and shown.header.status == "closed"
     pd.testing.assert_frame_equal(lines_of(engine, 1), before)
     with pytest.raises(DataError, match="restate"):
         lifecycle.close(engine, MONTH, config)
 
     restated = lifecycle.restate(engine, MONTH, config)
-    assert (restated.header["version"], restated.header["supersedes_version"]) == (2, 1)
-    changes = json.loads(restated.header["diff"])
+    assert (restated.header.version, restated.header.supersedes_version) == (2, 1)
+    changes = [r.as_dict() for r in restated.header.diff or ()]
     assert {c["sector_id"] for c in changes} >= {"CTI"}
     assert sum(float(c["change"]) for c in changes if c["cost_type"] == "cpu") > 0  # the late day adds usage
     history = store.versions(engine, MONTH)
@@ -98,12 +97,12 @@ def test_close_locks_the_month_and_late_data_needs_a_restatement(tiny_warehouse:
 def test_a_price_change_after_close_is_reported_not_applied(tiny_warehouse: tuple[Settings, sa.Engine]) -> None:
     settings, engine = tiny_warehouse
     config = settings.chargeback.cost_model
-    total = lifecycle.close(engine, MONTH, config).header["total_amount"]
+    total = lifecycle.close(engine, MONTH, config).header.total_amount
     lists = [p.model_copy(update={"markup_percent": Decimal("10")}) for p in config.price_lists]
     dearer = config.model_copy(update={"price_lists": lists})
     shown = lifecycle.refresh(engine, MONTH, dearer)
-    assert shown.stale and shown.header["total_amount"] == total
-    assert lifecycle.restate(engine, MONTH, dearer, reason="price correction").header["total_amount"] > total
+    assert shown.stale and shown.header.total_amount == total
+    assert lifecycle.restate(engine, MONTH, dearer, reason="price correction").header.total_amount > total
 
 
 def test_restating_an_open_month_is_refused(tiny_warehouse: tuple[Settings, sa.Engine]) -> None:
@@ -136,12 +135,12 @@ def test_a_month_without_facts_drafts_empty_clears_its_cost_page_results_and_can
             "cpu_cost": Decimal("1"), "memory_cost": Decimal("1"), "total_cost": Decimal("2"), "currency": "USD",
             "computed_at": datetime(2026, 10, 1)}])
     draft = lifecycle.refresh(warehouse_engine, MONTH, config)
-    assert (draft.header["status"], draft.header["total_amount"], len(draft.lines)) == ("draft", 0, 0)
+    assert (draft.header.status, draft.header.total_amount, len(draft.lines)) == ("draft", 0, 0)
     with warehouse_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(chargeback_result)).scalar_one() == 0
     with pytest.raises(DataError, match=f"nothing was collected for {MONTH} on any cluster"):
         lifecycle.close(warehouse_engine, MONTH, config)
-    assert lifecycle.refresh(warehouse_engine, MONTH, config).header["status"] == "draft"
+    assert lifecycle.refresh(warehouse_engine, MONTH, config).header.status == "draft"
 
 
 # --------------------------------------------------------------------------- state sequences

@@ -140,9 +140,9 @@ def test_a_month_under_one_version_keeps_its_digest(tiny_duckdb: tuple[Settings,
 def test_close_records_every_version_and_their_digest(priced: tuple) -> None:
     engine, config, st = priced
     closed = lifecycle.close(engine, MONTH, config)
-    assert closed.header["price_list_version"] == "2026.1+2026.2"
-    assert closed.header["price_list_digest"] == st.price_list_digest
-    assert Decimal(closed.header["total_amount"]) == st.total
+    assert closed.header.price_list_version == "2026.1+2026.2"
+    assert closed.header.price_list_digest == st.price_list_digest
+    assert closed.header.total_amount == st.total
     # a list in force only before the month changes nothing the month was priced with
     earlier = config.price_lists[0].model_copy(update={"version": "2025.1", "effective_from": date(2025, 1, 1),
                                                        "effective_to": date(2025, 12, 31)})
@@ -151,12 +151,12 @@ def test_close_records_every_version_and_their_digest(priced: tuple) -> None:
     # a correction to the second version is seen: the closed month is stale
     corrected = two_versions(lifecycle_config(config), support_per_cluster_month=Decimal("7000"))
     shown = lifecycle.refresh(engine, MONTH, corrected)
-    assert shown.stale and shown.header["price_list_version"] == "2026.1+2026.2"
+    assert shown.stale and shown.header.price_list_version == "2026.1+2026.2"
     restated = lifecycle.restate(engine, MONTH, corrected, reason="2026.2 support price corrected")
     # support pool per cluster: (336 x 6500 + 384 x 7000 x 1.03) / 720 = 4 952 640 / 720 = 6878.67
     support = restated.lines[restated.lines["pool"] == "support"].groupby("cluster_id")["amount"].sum()
     assert set(support) == {Decimal("6878.67")}
-    assert Decimal(restated.header["total_amount"]) - Decimal(closed.header["total_amount"]) == \
+    assert restated.header.total_amount - closed.header.total_amount == \
         3 * (Decimal("6878.67") - Decimal("6604.00"))
 
 

@@ -45,7 +45,7 @@ def check_pools(stored: lifecycle.StoredStatement) -> None:
     pools, lines = stored.pools, stored.lines
     assert not pools.empty and not pools.duplicated(["cluster_id", "pool"]).any()
     assert _sums(pools, ["cluster_id"]) == _sums(lines, ["cluster_id"])
-    assert sum(pools["amount"]) == Decimal(stored.header["total_amount"])
+    assert sum(pools["amount"]) == stored.header.total_amount
     by_pool = _sums(lines, ["cluster_id", "pool"])
     for cluster_id, pool, amount in zip(pools["cluster_id"], pools["pool"], pools["amount"], strict=True):
         assert by_pool.get((cluster_id, pool), Decimal(0)) == amount, (cluster_id, pool)
@@ -70,11 +70,12 @@ def test_pools_are_stored_with_each_version_and_add_up(tiny_warehouse: tuple[Set
     pd.testing.assert_frame_equal(store.read_pools(engine, MONTH, 1), draft.pools)
 
     card = lifecycle.refresh(engine, MONTH, config.model_copy(update={"model": "rate_card"}))
-    assert card.header["version"] == 1 and card.header["model"] == "rate_card"
+    assert card.header.version == 1 and card.header.model == "rate_card"
     check_pools(card)  # the draft was replaced: its pools are the rate card's
     assert set(card.pools["pool"]) == {"cpu-rate", "memory-rate", *FEE_POOLS, "storage"}
 
-    cti = lifecycle._stored(engine, store.latest(engine, MONTH) or {}, sector="CTI")
+    cti = lifecycle.latest(engine, MONTH, sector="CTI")
+    assert cti is not None and cti.header == card.header
     assert set(cti.pools["cluster_id"]) == set(cti.lines["cluster_id"])
     assert set(cti.pools["cluster_id"]) < set(card.pools["cluster_id"])
 
@@ -136,7 +137,7 @@ def test_cli_shows_pools_in_table_json_and_xlsx(tmp_path: Path) -> None:
             assert row == [f"{v:,.2f}" for v in (*expected, sum(expected, Decimal(0)))], cluster_id
     pool_totals = _sums(stored.pools, ["pool"])
     assert rows["total"] == [f"{v:,.2f}" for v in (*(pool_totals[(p,)] for p in order),
-                                                    Decimal(stored.header["total_amount"]))]
+                                                    stored.header.total_amount)]
 
     code, out, _ = run("--sector", "CTI", "--config", config)
     section = out.split("cost pools of the clusters CTI has lines on, whole (USD)")[1].split("data completeness")[0]
@@ -162,7 +163,7 @@ def test_cli_shows_pools_in_table_json_and_xlsx(tmp_path: Path) -> None:
     fields = {f.value: v for f, v in book["statement"].iter_rows(min_row=2, max_col=2)}
     total = fields["total_amount"]
     assert isinstance(total.value, float) and total.number_format == "#,##0.00"
-    assert Decimal(repr(total.value)) == Decimal(stored.header["total_amount"])
+    assert Decimal(repr(total.value)) == stored.header.total_amount
     assert fields["version"].value == 1 and fields["month"].value == MONTH
 
 

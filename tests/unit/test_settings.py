@@ -9,8 +9,8 @@ import pytest
 from pydantic import BaseModel
 
 from common.errors import ConfigError
-from ecs_insight.cli import settings_reference
 from ecs_insight.settings import DEFAULT_CONFIG, PROJECT_ROOT, Settings, iter_settings, load_settings
+from ecs_insight.settings_reference import settings_reference
 
 
 def write(tmp_path: Path, text: str) -> Path:
