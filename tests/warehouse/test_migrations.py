@@ -58,7 +58,7 @@ def schema_diff(engine: sa.Engine) -> list[Any]:
     """Differences between the database and ``warehouse.schema.metadata``, as Alembic sees them.
 
     Compares tables, columns, types, nullability, server defaults, comments, primary keys,
-    unique constraints and indexes. Items that ``schema.py`` declares for one engine only
+    unique constraints and indexes. Items that ``warehouse.schema`` declares for one engine only
     (``ddl_if``: the PostgreSQL-only indexes) are compared on that engine only.
     """
     alembic_duckdb.register()
