@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from common.errors import InsightError
@@ -68,7 +69,8 @@ def window_or_exit(start: datetime, end: datetime) -> Window:
 
 def fail(exc: Exception | str) -> typer.Exit:
     """Print an error and give the Exit(1) to raise."""
-    console.print(f"[red]error:[/red] {exc}", highlight=False)
+    # Escaped: error text is not markup (an extra such as [bench] would vanish).
+    console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
     return typer.Exit(1)
 
 
