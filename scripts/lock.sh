@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refreshes requirements/constraints.txt, the exact versions scripts/bootstrap.sh installs: a new
-# virtual environment in a temporary folder gets the project with its dev extras (every extra:
-# dev includes the others) from pyproject.toml's ranges alone, unpinned, and its `pip freeze` becomes the
+# virtual environment in a temporary folder gets the project with its dev extras (which include
+# the bench extra) from pyproject.toml's ranges alone, unpinned, and its `pip freeze` becomes the
 # constraints file. Run it after changing dependencies in pyproject.toml, or to take newer
 # releases; then run the test suite (bash scripts/test.sh) and commit the file with the change.
 # PYTHON=/path/to/python3 picks the interpreter (default: python3 on PATH; the one CI runs).
