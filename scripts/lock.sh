@@ -14,15 +14,13 @@ fail() {
 }
 
 python=${PYTHON:-python3}
-command -v "$python" >/dev/null 2>&1 || fail "$python not found; install Python 3.11+ or set PYTHON"
-
 out=requirements/constraints.txt
 work=$(mktemp -d -t ecs-insight-lock.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 log=$work/pip.log
 
 echo "lock: resolving pyproject.toml in a new virtual environment ($work)"
-"$python" -m venv "$work/venv"
+"$python" -m venv "$work/venv" || fail "cannot create a virtual environment with $python (set PYTHON)"
 pip=("$work/venv/bin/python" -m pip --disable-pip-version-check)
 "${pip[@]}" install --upgrade pip >"$log" 2>&1 || { tail -n 30 "$log" >&2; fail "upgrading pip failed"; }
 "${pip[@]}" install -e '.[dev]' >"$log" 2>&1 || { tail -n 40 "$log" >&2; fail "pip install -e '.[dev]' failed"; }
