@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from common.errors import InsightError
 from common.windows import Window
@@ -67,7 +68,8 @@ def window_or_exit(start: datetime, end: datetime) -> Window:
 
 def fail(exc: Exception | str) -> typer.Exit:
     """Print an error and give the Exit(1) to raise."""
-    console.print(f"[red]error:[/red] {exc}", highlight=False)
+    # Escaped: error text is not markup (an extra such as [bench] would vanish).
+    console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
     return typer.Exit(1)
 
 

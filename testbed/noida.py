@@ -30,7 +30,7 @@ from testbed.procs import free_port, start_process, stop_process, wait_until
 
 
 def noida_binary() -> str | None:
-    """The venv's noida-db (installed with the dev extra), else one on PATH."""
+    """The venv's noida-db (installed with the bench extra, which dev includes), else one on PATH."""
     local = Path(sys.executable).with_name("noida-db")
     return str(local) if local.exists() else shutil.which("noida-db")
 
@@ -72,7 +72,7 @@ def start_noida(data_dir: Path, log_path: Path, *, timeout: float = 60) -> Noida
     """noida-db serving only the Elasticsearch API on a free 127.0.0.1 port."""
     binary = noida_binary()
     if binary is None:
-        raise ConfigError("noida-db not found; install the dev extra (pip install -e '.[dev]')")
+        raise ConfigError("noida-db not found; install the bench extra (pip install 'ecs-insight[bench]')")
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     proc = start_process([binary, "start", "--data-dir", str(data_dir), "--host", "127.0.0.1",

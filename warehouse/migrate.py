@@ -3,6 +3,9 @@
 The revisions live in ``warehouse/migrations/versions``. Both engines are supported: PostgreSQL
 through Alembic's own implementation, DuckDB through :mod:`warehouse.alembic_duckdb`.
 
+Alembic is imported by the functions that use it, not at module top: the CLI imports this module
+for every command, and most commands (help, config, reports on a current schema) never migrate.
+
 Each :func:`upgrade` or :func:`downgrade` runs in one transaction on the caller's engine, so on
 both engines a failing revision leaves the database at the revision it started from.
 
@@ -16,16 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from common.errors import PermanentError
-from warehouse import alembic_duckdb
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 # No resolve(): a module's __file__ is already absolute, and import time stays free of file-system calls.
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -36,6 +38,8 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
     ``migrations/env.py`` runs the revisions on ``config.attributes["connection"]``.
     """
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolation: a literal % in the path must be doubled.
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -46,21 +50,26 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Migrate the database up to ``revision`` (default: the newest). A no-op when already there."""
-    alembic_duckdb.register()
+    from alembic import command
+
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
     """Migrate the database down to ``revision`` (``"base"`` removes every warehouse table)."""
-    alembic_duckdb.register()
+    from alembic import command
+
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), revision)
 
 
 def current_revision(engine: sa.Engine) -> str | None:
     """The revision the database is at; ``None`` for a database never migrated (or at base)."""
-    alembic_duckdb.register()
+    from alembic.runtime.migration import MigrationContext
+
+    from warehouse import alembic_duckdb  # noqa: F401  (registers Alembic's DuckDB impl)
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -86,6 +95,8 @@ def require_current(engine: sa.Engine) -> None:
 
 
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 

@@ -15,7 +15,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from warehouse import alembic_duckdb, migrate
+from tests.support import duckdb_reflection
+from warehouse import (
+    alembic_duckdb,  # noqa: F401  (MigrationContext on DuckDB needs Alembic's DuckDB impl)
+    migrate,
+)
 from warehouse.schema import metadata
 
 WAREHOUSE_TABLES = set(metadata.tables)
@@ -31,7 +35,7 @@ def engine(warehouse_url: str) -> Iterator[sa.Engine]:
 
 
 def table_names(engine: sa.Engine) -> set[str]:
-    alembic_duckdb.register()
+    duckdb_reflection.install()
     return set(sa.inspect(engine).get_table_names())
 
 
@@ -58,10 +62,10 @@ def schema_diff(engine: sa.Engine) -> list[Any]:
     """Differences between the database and ``warehouse.schema.metadata``, as Alembic sees them.
 
     Compares tables, columns, types, nullability, server defaults, comments, primary keys,
-    unique constraints and indexes. Items that ``schema.py`` declares for one engine only
+    unique constraints and indexes. Items that ``warehouse.schema`` declares for one engine only
     (``ddl_if``: the PostgreSQL-only indexes) are compared on that engine only.
     """
-    alembic_duckdb.register()
+    duckdb_reflection.install()
     dialect_name = engine.dialect.name
     with engine.connect() as conn:
         context = MigrationContext.configure(
@@ -130,7 +134,7 @@ def test_migrated_schema_matches_metadata(engine: sa.Engine) -> None:
 
 def test_postgresql_only_indexes_follow_the_engine(engine: sa.Engine) -> None:
     migrate.upgrade(engine)
-    alembic_duckdb.register()
+    duckdb_reflection.install()
 
     indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("pod_usage_hourly")}
 

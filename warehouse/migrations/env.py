@@ -11,11 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from warehouse import alembic_duckdb
+from warehouse import alembic_duckdb  # noqa: F401  (registers Alembic's DuckDB impl)
 from warehouse.migrate import include_object_for
 from warehouse.schema import metadata
 
-alembic_duckdb.register()
 config = context.config
 
 

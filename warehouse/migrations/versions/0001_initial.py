@@ -1,7 +1,7 @@
 """Initial warehouse schema: dimensions, hourly facts, SLI buckets, collection runs, results.
 
 Frozen DDL: this revision spells out every table, column, sequence and index as they were when it
-was written, so later edits to ``warehouse/schema.py`` need a new revision rather than changing
+was written, so later edits to the ``warehouse/schema`` tables need a new revision rather than changing
 what this one creates. ``tests/warehouse/test_migrations.py`` compares the migrated database with
 ``warehouse.schema.metadata`` on DuckDB and PostgreSQL.
 
