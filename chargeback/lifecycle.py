@@ -24,6 +24,7 @@ from chargeback.rounding import CENT
 from chargeback.statement import Statement, compute_statement, current_digests
 from chargeback.stored import DiffRow, StatementHeader, StoredStatement, decode_completeness
 from common.errors import DataError
+from common.names import CostType
 from warehouse import statements as store
 from warehouse.results import replace_chargeback_lines
 
@@ -58,11 +59,11 @@ def publish_results(engine: sa.Engine, statement: Statement, config: CostModelCo
     lines = statement.lines
     keys = ["cluster_id", "namespace"]
     first = lines.groupby(keys, as_index=False)[["sector_id", "application", "cost_centre"]].first()
-    cpu = lines[lines["cost_type"] == "cpu"].groupby(keys)["amount"].sum()
-    memory = lines[lines["cost_type"] == "memory"].groupby(keys)["amount"].sum()
+    cpu = lines[lines["cost_type"] == CostType.CPU].groupby(keys)["amount"].sum()
+    memory = lines[lines["cost_type"] == CostType.MEMORY].groupby(keys)["amount"].sum()
     total = lines.groupby(keys)["amount"].sum()
-    quantity = lines[lines["cost_type"] == "cpu"].groupby(keys)["quantity"].first()
-    mem_quantity = lines[lines["cost_type"] == "memory"].groupby(keys)["quantity"].first()
+    quantity = lines[lines["cost_type"] == CostType.CPU].groupby(keys)["quantity"].first()
+    mem_quantity = lines[lines["cost_type"] == CostType.MEMORY].groupby(keys)["quantity"].first()
     index = pd.MultiIndex.from_frame(first[keys])
     out = first.assign(
         cpu_effective_core_hours=quantity.reindex(index).fillna(0.0).to_numpy(),

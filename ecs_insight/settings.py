@@ -18,8 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analytics.namespace_mapping import NamespaceMappingConfig
-from chargeback.config import CostModelConfig
-from chargeback.flat_rate import FlatRateConfig
+from chargeback.config import CostModelConfig, FlatRateConfig
 from collectors.elasticsearch.config import ElasticsearchSourceConfig
 from collectors.prometheus.config import PrometheusSourceConfig
 from collectors.vsphere.config import VSphereConfig
