@@ -11,7 +11,7 @@ import fnmatch
 import json
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 RULE_LABEL = "label"
 RULE_CLUSTER_OWNER = "cluster-owner"
@@ -32,6 +32,14 @@ class NamespaceMappingConfig(BaseModel):
         default=["openshift-*", "kube-*", "openshift", "default"],
         description="Glob patterns of platform namespaces (shared cost, not a tenant's).",
     )
+
+    @field_validator("sector_label", "application_label", "cost_centre_label")
+    @classmethod
+    def _label_key(cls, value: str) -> str:
+        # An empty key matches no label: every namespace would fall to its cluster's owner unnoticed.
+        if not value.strip():
+            raise ValueError("a label key may not be empty")
+        return value
 
 
 def is_platform(name: str, patterns: list[str]) -> bool:

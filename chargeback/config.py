@@ -204,6 +204,27 @@ class CostModelConfig(BaseModel):
                     f"{earlier.effective_to or 'open end'}); end the earlier one the day before")
         return value
 
+    @field_validator("sectors")
+    @classmethod
+    def _sector_ids(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for index, sector in enumerate(value):
+            if not sector.strip():
+                raise ValueError(f"[{index}] is blank; expected a sector id such as CTI")
+            if sector in seen:
+                raise ValueError(f"[{index}] {sector!r} appears twice")
+            seen.add(sector)
+        return value
+
+    @model_validator(mode="after")
+    def _entitled_sectors_are_known(self) -> CostModelConfig:
+        if self.sectors:
+            for index, item in enumerate(self.entitlements):
+                if item.sector not in self.sectors:
+                    raise ValueError(f"entitlements[{index}].sector {item.sector!r} is not among sectors "
+                                     f"({', '.join(self.sectors)})")
+        return self
+
     @field_validator("entitlements")
     @classmethod
     def _one_entitlement_at_a_time(cls, value: list[Entitlement]) -> list[Entitlement]:

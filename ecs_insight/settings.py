@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analytics.namespace_mapping import NamespaceMappingConfig
@@ -24,6 +23,7 @@ from collectors.prometheus.config import PrometheusSourceConfig
 from collectors.vsphere.config import VSphereConfig
 from common.errors import ConfigError
 from dashboards.config import DashboardConfig
+from ecs_insight.config_yaml import Lines, line_of, parse
 from estate import EstateConfig
 from ingest.config import LoadConfig, ScheduleConfig
 from warehouse.config import WarehouseConfig
@@ -113,7 +113,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     """Read, resolve secrets, apply environment overrides and validate; ConfigError names the problem."""
     env = os.environ if environ is None else environ
     file = config_path(path, env)
-    raw = _read_yaml(file)
+    raw, lines = _read_yaml(file)
     raw = _resolve_secrets(raw, file, env, ())
     if env.get(ENV_WAREHOUSE):
         raw.setdefault("warehouse", {})
@@ -123,10 +123,10 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc), file=str(file)) from None
+        raise ConfigError(_describe(exc, lines), file=str(file)) from None
 
 
-def _read_yaml(file: Path) -> dict[str, Any]:
+def _read_yaml(file: Path) -> tuple[dict[str, Any], Lines]:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -134,19 +134,13 @@ def _read_yaml(file: Path) -> dict[str, Any]:
                           file=str(file)) from None
     except OSError as exc:
         raise ConfigError(f"config file cannot be read: {exc.strerror}", file=str(file)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"not valid YAML{where}: {problem}", file=str(file)) from None
+    data, lines = parse(text, file)
     if data is None:
-        return {}
+        return {}, lines
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping of sections at the top, found {type(data).__name__}",
                           file=str(file))
-    return data
+    return data, lines
 
 
 def _resolve_secrets(node: Any, file: Path, env: Mapping[str, str], path: tuple[str, ...]) -> Any:
@@ -180,11 +174,13 @@ def _read_secret(ref: dict[str, str], file: Path, env: Mapping[str, str], path: 
                           file=str(file), field=field) from None
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, lines: Lines) -> str:
     problems = []
     for err in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        problems.append(f"{field}: {err['msg']}")
+        path = tuple(str(p) for p in err["loc"])
+        line = line_of(lines, path)
+        field = ".".join(path) or "(top level)"
+        problems.append(f"{field}{f' (line {line})' if line else ''}: {err['msg']}")
     return "invalid settings: " + "; ".join(problems)
 
 

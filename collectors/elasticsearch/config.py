@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from common.urls import http_url
+
 LatencyUnit = Literal["ns", "us", "ms", "s"]
 MS_PER_UNIT: dict[str, float] = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1000.0}
 
@@ -152,6 +154,17 @@ class ElasticsearchSourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hosts: list[str] = Field(min_length=1, description="Elasticsearch URLs, e.g. https://elk.example:9200.")
+
+    @field_validator("hosts")
+    @classmethod
+    def _http_urls(cls, value: list[str]) -> list[str]:
+        checked = []
+        for index, host in enumerate(value):
+            try:
+                checked.append(http_url(host))
+            except ValueError as exc:
+                raise ValueError(f"[{index}] {exc}") from None
+        return checked
     clusters: list[ClusterIndices] = Field(
         min_length=1, description="Clusters to collect: cluster ids, or {cluster_id, index_pattern} objects.")
     index_pattern: str = Field(
@@ -216,9 +229,6 @@ class ElasticsearchSourceConfig(BaseModel):
         keys = [(s.namespace, s.service, s.sli, c) for s in self.slis for c in (s.clusters or ids)]
         if len(keys) != len(set(keys)):
             raise ValueError("two slis count the same (cluster, namespace, service, sli)")
-        for host in self.hosts:
-            if not host.startswith(("http://", "https://")):
-                raise ValueError(f"host {host!r} needs a scheme: http:// or https://")
         return self
 
     def indices(self, cluster: ClusterIndices) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from common.urls import http_url
 
 DEFAULT_LABEL_KEYS = [
     "ecs/sector", "ecs/application", "ecs/cost-centre", "kubernetes.io/metadata.name",
@@ -21,6 +23,11 @@ class Endpoint(BaseModel):
         description="Bearer token (a service account's) sent as Authorization; {from_env: VAR} or {from_file: PATH}.")
     ca_bundle: str | None = Field(default=None, description="PEM file of the CA that signed the server's certificate.")
     verify_tls: bool = Field(default=True, description="Check the server's TLS certificate (turn off only for tests).")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return http_url(value)
 
 
 class ClusterEndpoint(Endpoint):

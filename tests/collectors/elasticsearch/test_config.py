@@ -45,7 +45,7 @@ def test_cluster_ids_or_objects_and_index_patterns() -> None:
     assert c.sli_indices(one) == "app-ocp-1-*"
     with pytest.raises(ValidationError, match="cluster ids must be unique"):
         config(clusters=["a", "a"])
-    with pytest.raises(ValidationError, match="needs a scheme"):
+    with pytest.raises(ValidationError, match=r"\[0\] 'elk.example:9200' is not an http:// or https:// URL"):
         config(hosts=["elk.example:9200"])
 
 
