@@ -115,7 +115,7 @@ def collect_window(engine: sa.Engine, collector: Collector, window: Window,
                 continue
             try:
                 pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
-                                                  batch.frame))
+                                                  batch.frame, merge_on=batch.merge_on))
             except InsightError as exc:
                 tracker.fail(batch.scope, f"{batch.table}: {exc}")
                 continue

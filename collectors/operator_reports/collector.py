@@ -72,6 +72,43 @@ def hour_spans(hours: pd.Series) -> list[Window]:
     return spans
 
 
+def _pieces(spans: list[Window], open_hours: set[pd.Timestamp]) -> list[tuple[Window, bool]]:
+    """Each span cut around its open hours: (window, False) to replace, (one open hour, True) to merge."""
+    out: list[tuple[Window, bool]] = []
+    for span in spans:
+        start = span.start
+        for hour in sorted(h.to_pydatetime() for h in open_hours if span.start <= h < span.end):
+            if start < hour:
+                out.append((Window(start, hour), False))
+            out.append((Window(hour, hour + timedelta(hours=1)), True))
+            start = hour + timedelta(hours=1)
+        if start < span.end:
+            out.append((Window(start, span.end), False))
+    return out
+
+
+def _package_of(name: str) -> str:
+    """The package a source belongs to: the .tar.gz of a member (``pkg.tar.gz:member``), else the
+    directory of a file."""
+    head, sep, _ = name.rpartition(":")
+    return head if sep and head.endswith((".tar.gz", ".tgz")) else str(Path(name).parent)
+
+
+def _parts_of_split_payloads(reports: list[Report], manifests: dict[str, dict]) -> set[str]:
+    """Names of the reports whose payload (the manifest's uuid and ``files``) has parts missing here."""
+    given: dict[str, set[str]] = {}
+    for r in reports:
+        manifest = manifests.get(_package_of(r.name))
+        if manifest is not None:
+            given.setdefault(str(manifest.get("uuid")), set()).add(Path(r.name.rpartition(":")[2]).name)
+    parts = set()
+    for r in reports:
+        manifest = manifests.get(_package_of(r.name))
+        if manifest is not None and not set(manifest.get("files") or []) <= given[str(manifest.get("uuid"))]:
+            parts.add(r.name)
+    return parts
+
+
 def _within(frame: pd.DataFrame, span: Window) -> pd.DataFrame:
     hours = pd.to_datetime(frame["hour"])
     return frame[(hours >= pd.Timestamp(span.start)) & (hours < pd.Timestamp(span.end))].reset_index(drop=True)
@@ -87,21 +124,34 @@ class OperatorReportsImport:
         self.cluster_id = cluster_id
         self.label_keys = list(label_keys)
         self.reports: list[Report] = []
+        self.parts: set[str] = set()
 
     def read(self) -> list[Report]:
         """Parse and check every report; the first problem raises DataError (file, line, column)."""
         reports: list[Report] = []
+        manifests: dict[str, dict] = {}  # package (its .tar.gz or directory) -> its manifest
         for path in self.paths:
             for name, text in read_sources(path):
                 if name.endswith(MANIFEST):
-                    check_manifest(name, text, self.cluster_id)
+                    manifests[_package_of(name)] = check_manifest(name, text, self.cluster_id)
                 else:
                     reports.append(parse_report(name, text))
         if not reports:
             raise DataError("no report files (*.csv or the operator's .tar.gz) found",
                             file=", ".join(map(str, self.paths)))
         self.reports = reports
+        self.parts = _parts_of_split_payloads(reports, manifests)
         return reports
+
+    def open_hours(self, kind: str) -> set[pd.Timestamp]:
+        """The first and last hour of each ``kind`` file that is part of a split payload whose other
+        parts are not in this import: the operator cuts by size, so these hours may be held in part."""
+        hours: set[pd.Timestamp] = set()
+        for r in self.reports:
+            if r.kind == kind and r.name in self.parts and len(r.frame):
+                held = pd.to_datetime(r.frame["interval_start"]).dt.floor("h")
+                hours |= {held.min(), held.max()}
+        return hours
 
     def _frames(self, kind: str) -> pd.DataFrame:
         frames = [r.frame for r in self.reports if r.kind == kind and len(r.frame)]
@@ -134,15 +184,18 @@ class OperatorReportsImport:
         if len(pods):
             pod_rows = self._pod_rows(pods)
             node_rows = self._node_hourly(nodes_facts, roles, pods)
-            for span in hour_spans(pod_rows["hour"]):
-                yield Batch("pod_usage_hourly", SOURCE, cluster, span, _within(pod_rows, span))
-                yield Batch("node_hourly", SOURCE, cluster, span, _within(node_rows, span))
+            for span, merge in _pieces(hour_spans(pod_rows["hour"]), self.open_hours("pod")):
+                yield Batch("pod_usage_hourly", SOURCE, cluster, span, _within(pod_rows, span),
+                            merge_on=("hour", "namespace", "pod") if merge else ())
+                yield Batch("node_hourly", SOURCE, cluster, span, _within(node_rows, span),
+                            merge_on=("hour", "node") if merge else ())
             if "pod_labels" in pods:
                 yield Batch("pod", SOURCE, cluster, window, self._pod_dimension(pods))
         if len(storage):
             pvc_rows = self._pvc_rows(storage)
-            for span in hour_spans(pvc_rows["hour"]):
-                yield Batch("pvc_hourly", SOURCE, cluster, span, _within(pvc_rows, span))
+            for span, merge in _pieces(hour_spans(pvc_rows["hour"]), self.open_hours("storage")):
+                yield Batch("pvc_hourly", SOURCE, cluster, span, _within(pvc_rows, span),
+                            merge_on=("hour", "namespace", "pvc") if merge else ())
 
     @staticmethod
     def _hourly(frame: pd.DataFrame, window: Window) -> pd.DataFrame:

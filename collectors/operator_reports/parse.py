@@ -154,9 +154,9 @@ def parse_report(name: str, text: str) -> Report:
     return Report(name, kind, frame)
 
 
-def check_manifest(name: str, text: str, cluster_id: str) -> None:
-    """A package's manifest must name the cluster the import is for; DataError names the file, the
-    manifest's cluster_id and the one asked for."""
+def check_manifest(name: str, text: str, cluster_id: str) -> dict:
+    """A package's manifest, which must name the cluster the import is for; DataError names the
+    file, the manifest's cluster_id and the one asked for."""
     try:
         manifest = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -167,6 +167,7 @@ def check_manifest(name: str, text: str, cluster_id: str) -> None:
     if found != cluster_id:
         raise DataError(f"the manifest's cluster_id is {found!r} but --cluster is {cluster_id!r}: these "
                         "reports belong to another cluster", file=name)
+    return manifest
 
 
 def read_sources(path: Path) -> Iterator[tuple[str, str]]:

@@ -97,6 +97,8 @@ def test_any_grouping_and_order_gives_the_same_warehouse(payloads: Payloads, tmp
     assert len(want["pod_usage_hourly"]) == truth  # the estate writes one line per pod and hour
 
     groupings = {
+        "one package per command, as they arrive": [[p] for p in everything],
+        "one package per command in reverse, twice": [[p] for p in reversed(everything)] * 2,
         "cycle by cycle, newest first": list(reversed(payloads.packages)),
         "kinds separately, labels last": [
             [f for cycle in payloads.files for f in cycle if f"-{kind}" in f.name]
