@@ -8,8 +8,9 @@ table on DuckDB, COPY on PostgreSQL.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -95,20 +96,46 @@ def prepare_slice(table_name: str, source: str, scope: str, window: Window, fram
 MERGE_CHUNK = 1000  # key tuples per DELETE of a merged slice
 
 
-def _delete_slice(conn: sa.Connection, piece: Slice) -> None:
-    """Delete what ``piece`` replaces: its whole window, or for a merged slice only the stored rows
-    whose keys the piece holds."""
+def _slice_filters(piece: Slice) -> Iterator[list[Any]]:
+    """WHERE clauses of what ``piece`` replaces: its whole window, or for a merged slice only the
+    stored rows whose keys the piece holds (in chunks of MERGE_CHUNK keys)."""
     table = piece.table
     time_col = table.c[time_column(table)]
     where = [table.c.source == piece.source, table.c[scope_column(table)] == piece.scope,
              time_col >= piece.window.start, time_col < piece.window.end]
     if not piece.merge_on:
-        conn.execute(table.delete().where(*where))
+        yield where
         return
     keys = list(piece.frame[list(piece.merge_on)].drop_duplicates().itertuples(index=False, name=None))
     columns = sa.tuple_(*(table.c[c] for c in piece.merge_on))
     for start in range(0, len(keys), MERGE_CHUNK):
-        conn.execute(table.delete().where(*where, columns.in_(keys[start:start + MERGE_CHUNK])))
+        yield [*where, columns.in_(keys[start:start + MERGE_CHUNK])]
+
+
+def _delete_slice(conn: sa.Connection, piece: Slice) -> None:
+    for where in _slice_filters(piece):
+        conn.execute(piece.table.delete().where(*where))
+
+
+def replaced_rows_per_day(conn: sa.Connection, piece: Slice) -> dict[datetime, tuple[int, int]]:
+    """Per UTC day of ``piece``'s window: (rows stored in the window, rows loading it would delete)."""
+    table = piece.table
+    time_col = table.c[time_column(table)]
+    day = sa.func.date_trunc("day", time_col).label("day")
+    whole = [table.c.source == piece.source, table.c[scope_column(table)] == piece.scope,
+             time_col >= piece.window.start, time_col < piece.window.end]
+    out: dict[datetime, list[int]] = {}
+    for d, n in conn.execute(sa.select(day, sa.func.count()).where(*whole).group_by(day)):
+        out.setdefault(_naive(d), [0, 0])[0] += n
+    for where in _slice_filters(piece):
+        for d, n in conn.execute(sa.select(day, sa.func.count()).where(*where).group_by(day)):
+            out.setdefault(_naive(d), [0, 0])[1] += n
+    return {d: (stored, replaced) for d, (stored, replaced) in out.items()}
+
+
+def _naive(value: Any) -> datetime:
+    ts = pd.Timestamp(value)
+    return (ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts).to_pydatetime()
 
 
 def _node_usage_from_pods(conn: sa.Connection, piece: Slice) -> None:

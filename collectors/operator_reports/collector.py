@@ -9,6 +9,10 @@ usage files of one import are merged, and every contiguous span of their hours i
 facts (and of the node facts derived from them); storage files likewise give pvc facts. A kind not
 given yields nothing, so importing kinds or packages one at a time, in any order, gives the same
 warehouse as importing them together. Importing the same reports again replaces, never doubles.
+The operator splits a large payload by size into one package per part, so a part's first and last
+hour may hold only some of that hour's rows: when a payload's other parts (its manifest's ``files``)
+are not in the import, those hours are yielded as merged batches (``Batch.merge_on``).
+Reports without a manifest cannot be checked against ``--cluster``: no report column names a cluster.
 
 Mapping to the warehouse (units are the same: core-seconds and byte-seconds per hour):
 - pod usage report -> pod_usage_hourly (the operator's memory usage is ``container_memory_usage_bytes``,

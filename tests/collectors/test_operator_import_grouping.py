@@ -11,9 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
 from common.errors import DataError
 from common.windows import Window
+from ecs_insight.cli import app
 from ecs_insight.import_cli import import_operator_reports
 from ecs_insight.settings import Settings
 from estate import SyntheticEstate
@@ -141,3 +143,25 @@ def test_a_package_of_another_cluster_is_refused_and_nothing_changes(payloads: P
     assert f"file={package}:manifest.json" in text
     assert f"cluster_id is {payloads.cluster!r} but --cluster is 'ocp-other'" in text
     assert_same(contents(settings), before)
+
+
+def test_the_command_shows_what_it_replaces_and_a_dry_run_loads_nothing(payloads: Payloads, tmp_path: Path) -> None:
+    env = {"ECS_INSIGHT_WAREHOUSE": f"duckdb:///{tmp_path / 'w.duckdb'}"}
+    cluster, runner = payloads.cluster, CliRunner()
+
+    def run(*args: str | Path) -> tuple[int, str]:
+        result = runner.invoke(app, ["import", "operator-reports", *map(str, args)], env=env)
+        return result.exit_code, " ".join(result.output.split())
+
+    code, _ = run(*payloads.packages[0], "--cluster", cluster)
+    assert code == 0
+    before = contents(warehouse(tmp_path, "w"))
+    pvc = len(before["pvc_hourly"])
+    storage = [f for f in payloads.files[0] if "-storage" in f.name]
+    code, out = run(*storage, "--cluster", cluster, "--dry-run")
+    assert code == 0 and "dry run: nothing loaded" in out
+    day = f"{before['pvc_hourly']['hour'].min():%Y-%m-%d}"
+    assert f"pvc_hourly │ {day} │ {pvc:,} │ {pvc:,}" in out and "pod_usage_hourly" not in out
+    code, out = run(*payloads.packages[1], "--cluster", "ocp-other")
+    assert code == 1 and "manifest.json" in out and "'ocp-other'" in out and "nothing was loaded" in out
+    assert_same(contents(warehouse(tmp_path, "w")), before)
