@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from common.errors import DataError
 from common.windows import Window
 from tests.support.frames import T0, pod_rows
-from warehouse.load import load_dimensions, prepare_slice, replace_slice, replace_slices
+from warehouse.load import (
+    load_dimensions,
+    prepare_slice,
+    replace_slice,
+    replace_slices,
+    replaced_rows_per_day,
+)
 from warehouse.runs import finish_run, recent_runs, start_run
 from warehouse.schema import node_hourly, pod_usage_hourly, sector
 
@@ -77,6 +83,8 @@ def test_a_merged_slice_replaces_only_its_keys_and_node_usage_follows_the_pods(e
     for _ in range(2):  # both parts, then both again: replaced, never doubled
         replace_slices(engine, part(rows.iloc[:3]))
         replace_slices(engine, part(rows.iloc[2:]))
+    with engine.connect() as conn:  # stored in the hour, and what the second part replaces
+        assert replaced_rows_per_day(conn, part(rows.iloc[2:])[0]) == {T0: (4, 2)}
     data = stored(engine)
     assert sorted(data.pod) == ["pod-0", "pod-1", "pod-2", "pod-3"]
     assert data.cpu.sum() == pytest.approx(rows["cpu_usage_core_seconds"].sum())
