@@ -27,6 +27,10 @@ class Batch:
     ``scope`` is the cluster id (or the vCenter for vSphere facts). The frame's columns are the
     table's column names; every row's time key lies inside ``window``. An empty frame is a valid
     batch: it says "this slice has no rows" and clears what was stored for it.
+
+    ``merge_on`` (fact tables only) names key columns when the batch holds only part of its window's
+    rows (an hour a report file cut in two): then its rows replace the stored rows with the same keys
+    and the other stored rows of the window stay.
     """
 
     table: str
@@ -34,6 +38,7 @@ class Batch:
     scope: str
     window: Window
     frame: pd.DataFrame
+    merge_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

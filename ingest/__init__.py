@@ -8,5 +8,6 @@ sectors and VMs to nodes on load. It calls collectors and the warehouse; the com
 
 from ingest.loader import LoadReport, collect_window
 from ingest.planning import collect_slices, plan_slices
+from ingest.preview import Replacement, Replay, preview
 
-__all__ = ["LoadReport", "collect_slices", "collect_window", "plan_slices"]
+__all__ = ["LoadReport", "Replacement", "Replay", "collect_slices", "collect_window", "plan_slices", "preview"]

@@ -13,6 +13,7 @@ from collectors.base import Collector, ScopeFailure
 from common.errors import InsightError
 from common.windows import Window
 from ingest.dimensions import load_dimension
+from ingest.preview import Replacement
 from warehouse import load, runs
 from warehouse.schema import DIMENSION_TABLES
 
@@ -30,6 +31,7 @@ class LoadReport:
     window: Window | None = None
     failures: list[str] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
+    replacements: list[Replacement] = field(default_factory=list)  # filled by callers that preview
 
     def add(self, other: LoadReport) -> None:
         self.rows += other.rows
@@ -115,7 +117,7 @@ def collect_window(engine: sa.Engine, collector: Collector, window: Window,
                 continue
             try:
                 pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
-                                                  batch.frame))
+                                                  batch.frame, merge_on=batch.merge_on))
             except InsightError as exc:
                 tracker.fail(batch.scope, f"{batch.table}: {exc}")
                 continue

@@ -8,8 +8,9 @@ table on DuckDB, COPY on PostgreSQL.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -75,42 +76,104 @@ class Slice:
     scope: str
     window: Window
     frame: pd.DataFrame
+    merge_on: tuple[str, ...] = ()
 
 
-def prepare_slice(table_name: str, source: str, scope: str, window: Window, frame: pd.DataFrame) -> Slice:
+def prepare_slice(table_name: str, source: str, scope: str, window: Window, frame: pd.DataFrame,
+                  merge_on: tuple[str, ...] = ()) -> Slice:
     """Check a batch against its table and slice; DataError names the table and the problem."""
     table = fact_table(table_name)
     frame = conform_frame(table, frame)
     _check_slice(table, frame, scope, window)
     if len(frame) and (frame["source"] != source).any():
         raise DataError(f"rows with a source other than {source!r}", table=table.name)
-    return Slice(table, source, scope, window, frame)
+    unknown = [c for c in merge_on if c not in table.c]
+    if unknown:
+        raise DataError(f"merge keys {unknown} are not columns of {table.name}", table=table.name)
+    return Slice(table, source, scope, window, frame, tuple(merge_on))
+
+
+MERGE_CHUNK = 1000  # key tuples per DELETE of a merged slice
+
+
+def _slice_filters(piece: Slice) -> Iterator[list[Any]]:
+    """WHERE clauses of what ``piece`` replaces: its whole window, or for a merged slice only the
+    stored rows whose keys the piece holds (in chunks of MERGE_CHUNK keys)."""
+    table = piece.table
+    time_col = table.c[time_column(table)]
+    where = [table.c.source == piece.source, table.c[scope_column(table)] == piece.scope,
+             time_col >= piece.window.start, time_col < piece.window.end]
+    if not piece.merge_on:
+        yield where
+        return
+    keys = list(piece.frame[list(piece.merge_on)].drop_duplicates().itertuples(index=False, name=None))
+    columns = sa.tuple_(*(table.c[c] for c in piece.merge_on))
+    for start in range(0, len(keys), MERGE_CHUNK):
+        yield [*where, columns.in_(keys[start:start + MERGE_CHUNK])]
+
+
+def _delete_slice(conn: sa.Connection, piece: Slice) -> None:
+    for where in _slice_filters(piece):
+        conn.execute(piece.table.delete().where(*where))
+
+
+def replaced_rows_per_day(conn: sa.Connection, piece: Slice) -> dict[datetime, tuple[int, int]]:
+    """Per UTC day of ``piece``'s window: (rows stored in the window, rows loading it would delete)."""
+    table = piece.table
+    time_col = table.c[time_column(table)]
+    day = sa.func.date_trunc("day", time_col).label("day")
+    whole = [table.c.source == piece.source, table.c[scope_column(table)] == piece.scope,
+             time_col >= piece.window.start, time_col < piece.window.end]
+    out: dict[datetime, list[int]] = {}
+    for d, n in conn.execute(sa.select(day, sa.func.count()).where(*whole).group_by(day)):
+        out.setdefault(_naive(d), [0, 0])[0] += n
+    for where in _slice_filters(piece):
+        for d, n in conn.execute(sa.select(day, sa.func.count()).where(*where).group_by(day)):
+            out.setdefault(_naive(d), [0, 0])[1] += n
+    return {d: (stored, replaced) for d, (stored, replaced) in out.items()}
+
+
+def _naive(value: Any) -> datetime:
+    ts = pd.Timestamp(value)
+    return (ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts).to_pydatetime()
+
+
+def _node_usage_from_pods(conn: sa.Connection, piece: Slice) -> None:
+    """A merged node_hourly slice holds a node's usage over only part of its pods; the node's usage is
+    the sum of its stored pod facts, so it is summed again once the pods are merged."""
+    node, pods = FACT_TABLES["node_hourly"], FACT_TABLES["pod_usage_hourly"]
+    match = (pods.c.source == node.c.source, pods.c.cluster_id == node.c.cluster_id,
+             pods.c.hour == node.c.hour, pods.c.node == node.c.node)
+    conn.execute(node.update().where(
+        node.c.source == piece.source, node.c.cluster_id == piece.scope,
+        node.c.hour >= piece.window.start, node.c.hour < piece.window.end,
+    ).values(
+        cpu_usage_core_seconds=sa.func.coalesce(
+            sa.select(sa.func.sum(pods.c.cpu_usage_core_seconds)).where(*match).scalar_subquery(), 0.0),
+        memory_usage_byte_seconds=sa.func.coalesce(
+            sa.select(sa.func.sum(pods.c.memory_usage_byte_seconds)).where(*match).scalar_subquery(), 0.0),
+    ))
 
 
 def replace_slices(engine: sa.Engine, slices: Iterable[Slice]) -> int:
     """Replace several slices in one transaction (fewer commits: DuckDB pays per commit).
 
-    Each slice's rows replace exactly its own (source, scope, window); all or none are stored.
-    Rollups of the touched days are refreshed in the same transaction.
+    Each slice's rows replace exactly its own (source, scope, window), a merged slice only the
+    stored rows with its keys; all or none are stored. A merged node_hourly slice takes its usage
+    from the pod facts (see ``_node_usage_from_pods``). Rollups of the touched days are refreshed in
+    the same transaction.
     """
     inserted = 0
     pending = PendingRefresh()
     with engine.begin() as conn:
         for piece in slices:
-            table = piece.table
-            time_col = table.c[time_column(table)]
-            conn.execute(
-                table.delete().where(
-                    table.c.source == piece.source,
-                    table.c[scope_column(table)] == piece.scope,
-                    time_col >= piece.window.start,
-                    time_col < piece.window.end,
-                )
-            )
+            _delete_slice(conn, piece)
             if len(piece.frame):
-                bulk_insert(conn, table, piece.frame)
+                bulk_insert(conn, piece.table, piece.frame)
+            if piece.merge_on and piece.table.name == "node_hourly":
+                _node_usage_from_pods(conn, piece)
             inserted += len(piece.frame)
-            pending.add(table.name, piece.source, piece.scope, piece.window)
+            pending.add(piece.table.name, piece.source, piece.scope, piece.window)
         pending.run(conn)
     return inserted
 

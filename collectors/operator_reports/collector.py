@@ -1,8 +1,18 @@
 """Import of Cost Management Metrics Operator reports: history for shops that already run the operator.
 
 All or nothing: every file is read and checked before anything is yielded, so a malformed file
-stops the import with its file, line and column and nothing is loaded. The facts cover the span of
-the reports' hourly intervals; importing the same reports again replaces that span.
+stops the import with its file, line and column and nothing is loaded. A package's ``manifest.json``
+must name the cluster given to the import.
+
+Each kind of report replaces only its own facts, and only for the hours its files hold: the pod
+usage files of one import are merged, and every contiguous span of their hours is one batch of pod
+facts (and of the node facts derived from them); storage files likewise give pvc facts. A kind not
+given yields nothing, so importing kinds or packages one at a time, in any order, gives the same
+warehouse as importing them together. Importing the same reports again replaces, never doubles.
+The operator splits a large payload by size into one package per part, so a part's first and last
+hour may hold only some of that hour's rows: when a payload's other parts (its manifest's ``files``)
+are not in the import, those hours are yielded as merged batches (``Batch.merge_on``).
+Reports without a manifest cannot be checked against ``--cluster``: no report column names a cluster.
 
 Mapping to the warehouse (units are the same: core-seconds and byte-seconds per hour):
 - pod usage report -> pod_usage_hourly (the operator's memory usage is ``container_memory_usage_bytes``,
@@ -28,7 +38,14 @@ import numpy as np
 import pandas as pd
 
 from collectors.base import Batch
-from collectors.operator_reports.parse import Report, parse_labels, parse_report, read_sources
+from collectors.operator_reports.parse import (
+    MANIFEST,
+    Report,
+    check_manifest,
+    parse_labels,
+    parse_report,
+    read_sources,
+)
 from collectors.prometheus.frames import POD_LABEL_KEYS, restore_labels
 from common.errors import DataError
 from common.windows import Window
@@ -46,6 +63,61 @@ def _node_seconds(rows: pd.DataFrame) -> pd.Series:
     return seen.where(np.isfinite(seen) & (seen > 0), HOUR_S).clip(upper=HOUR_S)
 
 
+def hour_spans(hours: pd.Series) -> list[Window]:
+    """The contiguous runs of whole hours in ``hours``: a gap of an hour or more starts a new span,
+    so hours the files do not hold are never replaced."""
+    if hours.empty:
+        return []
+    distinct = pd.to_datetime(pd.Series(hours.unique())).sort_values(ignore_index=True)
+    breaks = distinct.diff() != pd.Timedelta(hours=1)
+    spans = []
+    for _, run in distinct.groupby(breaks.cumsum()):
+        spans.append(Window(run.iloc[0].to_pydatetime(), run.iloc[-1].to_pydatetime() + timedelta(hours=1)))
+    return spans
+
+
+def _pieces(spans: list[Window], open_hours: set[pd.Timestamp]) -> list[tuple[Window, bool]]:
+    """Each span cut around its open hours: (window, False) to replace, (one open hour, True) to merge."""
+    out: list[tuple[Window, bool]] = []
+    for span in spans:
+        start = span.start
+        for hour in sorted(h.to_pydatetime() for h in open_hours if span.start <= h < span.end):
+            if start < hour:
+                out.append((Window(start, hour), False))
+            out.append((Window(hour, hour + timedelta(hours=1)), True))
+            start = hour + timedelta(hours=1)
+        if start < span.end:
+            out.append((Window(start, span.end), False))
+    return out
+
+
+def _package_of(name: str) -> str:
+    """The package a source belongs to: the .tar.gz of a member (``pkg.tar.gz:member``), else the
+    directory of a file."""
+    head, sep, _ = name.rpartition(":")
+    return head if sep and head.endswith((".tar.gz", ".tgz")) else str(Path(name).parent)
+
+
+def _parts_of_split_payloads(reports: list[Report], manifests: dict[str, dict]) -> set[str]:
+    """Names of the reports whose payload (the manifest's uuid and ``files``) has parts missing here."""
+    given: dict[str, set[str]] = {}
+    for r in reports:
+        manifest = manifests.get(_package_of(r.name))
+        if manifest is not None:
+            given.setdefault(str(manifest.get("uuid")), set()).add(Path(r.name.rpartition(":")[2]).name)
+    parts = set()
+    for r in reports:
+        manifest = manifests.get(_package_of(r.name))
+        if manifest is not None and not set(manifest.get("files") or []) <= given[str(manifest.get("uuid"))]:
+            parts.add(r.name)
+    return parts
+
+
+def _within(frame: pd.DataFrame, span: Window) -> pd.DataFrame:
+    hours = pd.to_datetime(frame["hour"])
+    return frame[(hours >= pd.Timestamp(span.start)) & (hours < pd.Timestamp(span.end))].reset_index(drop=True)
+
+
 class OperatorReportsImport:
     """Reports of one cluster: ``read`` checks them all, then ``collect`` yields their batches."""
 
@@ -56,15 +128,34 @@ class OperatorReportsImport:
         self.cluster_id = cluster_id
         self.label_keys = list(label_keys)
         self.reports: list[Report] = []
+        self.parts: set[str] = set()
 
     def read(self) -> list[Report]:
         """Parse and check every report; the first problem raises DataError (file, line, column)."""
-        reports = [parse_report(name, text) for path in self.paths for name, text in read_sources(path)]
+        reports: list[Report] = []
+        manifests: dict[str, dict] = {}  # package (its .tar.gz or directory) -> its manifest
+        for path in self.paths:
+            for name, text in read_sources(path):
+                if name.endswith(MANIFEST):
+                    manifests[_package_of(name)] = check_manifest(name, text, self.cluster_id)
+                else:
+                    reports.append(parse_report(name, text))
         if not reports:
             raise DataError("no report files (*.csv or the operator's .tar.gz) found",
                             file=", ".join(map(str, self.paths)))
         self.reports = reports
+        self.parts = _parts_of_split_payloads(reports, manifests)
         return reports
+
+    def open_hours(self, kind: str) -> set[pd.Timestamp]:
+        """The first and last hour of each ``kind`` file that is part of a split payload whose other
+        parts are not in this import: the operator cuts by size, so these hours may be held in part."""
+        hours: set[pd.Timestamp] = set()
+        for r in self.reports:
+            if r.kind == kind and r.name in self.parts and len(r.frame):
+                held = pd.to_datetime(r.frame["interval_start"]).dt.floor("h")
+                hours |= {held.min(), held.max()}
+        return hours
 
     def _frames(self, kind: str) -> pd.DataFrame:
         frames = [r.frame for r in self.reports if r.kind == kind and len(r.frame)]
@@ -84,19 +175,31 @@ class OperatorReportsImport:
             self.read()
         cluster = self.cluster_id
         pods = self._hourly(self._frames("pod"), window)
-        nodes_facts = self._node_facts(pods)
+        storage = self._hourly(self._frames("storage"), window)
         node_labels = self._frames("node_labels")
         roles = self._roles(node_labels)
-        yield Batch("node", SOURCE, cluster, window, self._node_rows(nodes_facts, node_labels, roles))
+        nodes_facts = self._node_facts(pods)
+        nodes = self._node_rows(nodes_facts, node_labels, roles)
+        if len(nodes):
+            yield Batch("node", SOURCE, cluster, window, nodes)
         ns = self._frames("namespace_labels")
         if len(ns):
             yield Batch("namespace", SOURCE, cluster, window, self._namespace_rows(ns))
-        yield Batch("pod_usage_hourly", SOURCE, cluster, window, self._pod_rows(pods))
-        if "pod_labels" in pods and len(pods):
-            yield Batch("pod", SOURCE, cluster, window, self._pod_dimension(pods))
-        yield Batch("node_hourly", SOURCE, cluster, window, self._node_hourly(nodes_facts, roles, pods))
-        yield Batch("pvc_hourly", SOURCE, cluster, window, self._pvc_rows(self._hourly(self._frames("storage"),
-                                                                                         window)))
+        if len(pods):
+            pod_rows = self._pod_rows(pods)
+            node_rows = self._node_hourly(nodes_facts, roles, pods)
+            for span, merge in _pieces(hour_spans(pod_rows["hour"]), self.open_hours("pod")):
+                yield Batch("pod_usage_hourly", SOURCE, cluster, span, _within(pod_rows, span),
+                            merge_on=("hour", "namespace", "pod") if merge else ())
+                yield Batch("node_hourly", SOURCE, cluster, span, _within(node_rows, span),
+                            merge_on=("hour", "node") if merge else ())
+            if "pod_labels" in pods:
+                yield Batch("pod", SOURCE, cluster, window, self._pod_dimension(pods))
+        if len(storage):
+            pvc_rows = self._pvc_rows(storage)
+            for span, merge in _pieces(hour_spans(pvc_rows["hour"]), self.open_hours("storage")):
+                yield Batch("pvc_hourly", SOURCE, cluster, span, _within(pvc_rows, span),
+                            merge_on=("hour", "namespace", "pvc") if merge else ())
 
     @staticmethod
     def _hourly(frame: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -171,6 +274,8 @@ class OperatorReportsImport:
         })
 
     def _node_rows(self, facts: pd.DataFrame, node_labels: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
+        """Node rows with only the columns the given reports know: capacity from pod usage, zone from
+        node labels; an import of one kind must not clear what another kind stored."""
         latest = facts.sort_values("hour").drop_duplicates("node", keep="last").set_index("node") if len(facts) \
             else pd.DataFrame()
         zones: dict[str, str] = {}
@@ -178,19 +283,22 @@ class OperatorReportsImport:
             zone = parse_labels(raw).get("label_topology_kubernetes_io_zone")
             if zone:
                 zones[node] = zone
-        names = sorted(set(latest.index) | set(roles) | set(zones))
+        names = sorted(set(latest.index) | set(node_labels.get("node", [])))
         def pick(col: str, n: str) -> float | None:
             return float(latest.at[n, col]) if n in latest.index else None
-        return pd.DataFrame({
+        out = pd.DataFrame({
             "cluster_id": self.cluster_id, "node": names,
             "role": [(latest.at[n, "node_role"] if n in latest.index and latest.at[n, "node_role"] else None)
                      or roles.get(n, "worker") for n in names],
-            "zone": [zones.get(n) for n in names],
-            "cpu_cores": [pick("node_capacity_cpu_cores", n) for n in names],
-            "memory_bytes": pd.array([None if pick("node_capacity_memory_bytes", n) is None
-                                      else round(pick("node_capacity_memory_bytes", n)) for n in names],
-                                     dtype="Int64"),
         })
+        if len(node_labels):
+            out["zone"] = [zones.get(n) for n in names]
+        if len(latest):
+            out["cpu_cores"] = [pick("node_capacity_cpu_cores", n) for n in names]
+            out["memory_bytes"] = pd.array([None if pick("node_capacity_memory_bytes", n) is None
+                                            else round(pick("node_capacity_memory_bytes", n)) for n in names],
+                                           dtype="Int64")
+        return out
 
     def _namespace_rows(self, ns: pd.DataFrame) -> pd.DataFrame:
         latest = ns.assign(_t=pd.to_datetime(ns["interval_start"])).sort_values("_t").drop_duplicates(

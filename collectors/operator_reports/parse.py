@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import tarfile
 from collections.abc import Iterator
@@ -52,6 +53,8 @@ _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\.\d+)?(?: ?([+
 _TEXT = ("node", "namespace", "pod", "persistentvolumeclaim")
 # Label columns, checked wherever they appear (the pod report's ``pod_labels`` is optional).
 LABEL_COLUMNS = ("node_labels", "namespace_labels", "pod_labels")
+# The operator's upload package names its cluster in this member (``cluster_id``).
+MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,30 @@ def parse_report(name: str, text: str) -> Report:
     return Report(name, kind, frame)
 
 
+def check_manifest(name: str, text: str, cluster_id: str) -> dict:
+    """A package's manifest, which must name the cluster the import is for; DataError names the
+    file, the manifest's cluster_id and the one asked for."""
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not a JSON manifest: {exc.msg}", file=name, line=exc.lineno) from None
+    found = manifest.get("cluster_id") if isinstance(manifest, dict) else None
+    if not isinstance(found, str) or not found:
+        raise DataError("the manifest names no cluster_id", file=name)
+    if found != cluster_id:
+        raise DataError(f"the manifest's cluster_id is {found!r} but --cluster is {cluster_id!r}: these "
+                        "reports belong to another cluster", file=name)
+    return manifest
+
+
 def read_sources(path: Path) -> Iterator[tuple[str, str]]:
-    """(name, CSV text) of every report under ``path``: a CSV file, a directory, or the operator's
-    upload package (.tar.gz, whose CSV members are read)."""
+    """(name, text) of every report under ``path``: a CSV file, a directory, or the operator's
+    upload package (.tar.gz, whose CSV members are read); a ``manifest.json`` (a package's member or a
+    file) is yielded too, under a name ending in ``manifest.json``."""
     if path.is_dir():
         for child in sorted(path.rglob("*")):
-            if child.is_file() and (child.suffix == ".csv" or child.name.endswith((".tar.gz", ".tgz"))):
+            if child.is_file() and (child.suffix == ".csv" or child.name == MANIFEST
+                                    or child.name.endswith((".tar.gz", ".tgz"))):
                 yield from read_sources(child)
         return
     if not path.exists():
@@ -165,7 +186,8 @@ def read_sources(path: Path) -> Iterator[tuple[str, str]]:
         try:
             with tarfile.open(path, "r:gz") as tar:
                 for member in tar.getmembers():
-                    if member.isfile() and member.name.endswith(".csv"):
+                    if member.isfile() and (member.name.endswith(".csv")
+                                            or Path(member.name).name == MANIFEST):
                         data = tar.extractfile(member)
                         assert data is not None
                         yield f"{path}:{member.name}", _decode(data.read(), f"{path}:{member.name}")

@@ -1,9 +1,13 @@
-"""The simulated estate written as Cost Management Metrics Operator CSV reports (for import tests)."""
+"""The simulated estate written as Cost Management Metrics Operator CSV reports (for import tests),
+and packaged as the operator uploads them: large reports split into parts, each part in its own
+.tar.gz with the payload's ``manifest.json``."""
 
 from __future__ import annotations
 
 import csv
 import json
+import tarfile
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -91,3 +95,67 @@ def _num(value: float) -> str:
 
 def _f(value: float) -> str:
     return repr(float(value))
+
+
+def split_report(path: Path, rows: int) -> list[Path]:
+    """The operator's split of a large report: parts ``<stem>1.csv``, ``<stem>2.csv``... of at most
+    ``rows`` data lines, each repeating the header; the original is removed. The operator cuts by an
+    estimate of bytes, so a cut falls wherever it falls, inside an hour too; rows stand in for bytes."""
+    with path.open(newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        body = list(reader)
+    if len(body) <= rows:
+        return [path]
+    parts = []
+    for n, start in enumerate(range(0, len(body), rows), start=1):
+        part = path.with_name(f"{path.stem}{n}.csv")
+        with part.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(body[start:start + rows])
+        parts.append(part)
+    path.unlink()
+    return parts
+
+
+def _go_json_time(text: str) -> str:
+    """A report's Go time string as the manifest's RFC 3339 (``2026-10-01T10:00:00Z``)."""
+    return datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _interval_bounds(pod_report: Path) -> tuple[str, str]:
+    with pod_report.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    return (_go_json_time(rows[1][header.index("interval_start")]),
+            _go_json_time(rows[-1][header.index("interval_end")]))
+
+
+def write_packages(files: list[Path], cluster_id: str, out: Path, created: str, split: bool) -> list[Path]:
+    """Package report files as the operator does: members ``<uuid>_openshift_usage_report.<i>.csv``
+    and one ``manifest.json`` (uuid, cluster_id, files, start, end from the pod report...); when the
+    payload was split, one ``<created>-cost-mgmt-<i>.tar.gz`` per file, each with the whole manifest,
+    otherwise a single ``<created>-cost-mgmt.tar.gz``."""
+    out.mkdir(parents=True, exist_ok=True)
+    uid = str(uuid.uuid4())
+    members = {i: f"{uid}_openshift_usage_report.{i}.csv" for i in range(len(files))}
+    pods = [f for f in files if f.name.startswith(f"{cluster_id}-pod")]
+    start, end = _interval_bounds(pods[0]) if pods else ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z")
+    manifest = out / f"{created}-manifest.json"
+    manifest.write_text(json.dumps({
+        "uuid": uid, "cluster_id": cluster_id, "version": "a1b2c3d", "date": f"{created[:8]}T00:00:00Z",
+        "files": list(members.values()), "resource_optimization_files": [], "start": start, "end": end,
+        "cr_status": {"clusterID": cluster_id}, "certified": False, "daily_reports": True,
+    }, indent=1))
+    groups = [[i] for i in members] if split else [list(members)]
+    packages = []
+    for group in groups:
+        name = f"{created}-cost-mgmt-{group[0]}.tar.gz" if split else f"{created}-cost-mgmt.tar.gz"
+        with tarfile.open(out / name, "w:gz") as tar:
+            for i in group:
+                tar.add(files[i], arcname=members[i])
+            tar.add(manifest, arcname="manifest.json")
+        packages.append(out / name)
+    manifest.unlink()
+    return packages

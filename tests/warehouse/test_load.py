@@ -15,9 +15,15 @@ from hypothesis import strategies as st
 from common.errors import DataError
 from common.windows import Window
 from tests.support.frames import T0, pod_rows
-from warehouse.load import load_dimensions, replace_slice
+from warehouse.load import (
+    load_dimensions,
+    prepare_slice,
+    replace_slice,
+    replace_slices,
+    replaced_rows_per_day,
+)
 from warehouse.runs import finish_run, recent_runs, start_run
-from warehouse.schema import pod_usage_hourly, sector
+from warehouse.schema import node_hourly, pod_usage_hourly, sector
 
 
 @pytest.fixture
@@ -56,6 +62,39 @@ def test_empty_batch_clears_its_slice(engine: sa.Engine) -> None:
     replace_slice(engine, "pod_usage_hourly", "synthetic", "c1", window, pod_rows("c1", T0, 5))
     replace_slice(engine, "pod_usage_hourly", "synthetic", "c1", window, pod_rows("c1", T0, 0))
     assert stored(engine).empty
+
+
+def test_a_merged_slice_replaces_only_its_keys_and_node_usage_follows_the_pods(engine: sa.Engine) -> None:
+    """An hour held in two parts: each part replaces the stored rows of its own pods only, and a
+    merged node_hourly row takes its usage as the sum of the node's stored pods."""
+    hour = Window(T0, T0 + timedelta(hours=1))
+    rows = pod_rows("c1", T0, 1, pods=4, source="operator")
+    node = pd.DataFrame({"hour": [T0], "source": "operator", "cluster_id": "c1", "node": "w1", "role": "worker",
+                         "node_seconds": 3600.0, "cpu_capacity_core_seconds": 4 * 3600.0,
+                         "cpu_allocatable_core_seconds": 4 * 3600.0, "memory_capacity_byte_seconds": 8e9 * 3600,
+                         "memory_allocatable_byte_seconds": 8e9 * 3600})
+
+    def part(pods: pd.DataFrame) -> list:
+        usage = node.assign(cpu_usage_core_seconds=pods["cpu_usage_core_seconds"].sum(),
+                            memory_usage_byte_seconds=pods["memory_usage_byte_seconds"].sum())
+        return [prepare_slice("pod_usage_hourly", "operator", "c1", hour, pods, merge_on=("hour", "namespace", "pod")),
+                prepare_slice("node_hourly", "operator", "c1", hour, usage, merge_on=("hour", "node"))]
+
+    for _ in range(2):  # both parts, then both again: replaced, never doubled
+        replace_slices(engine, part(rows.iloc[:3]))
+        replace_slices(engine, part(rows.iloc[2:]))
+    with engine.connect() as conn:  # stored in the hour, and what the second part replaces
+        assert replaced_rows_per_day(conn, part(rows.iloc[2:])[0]) == {T0: (4, 2)}
+    data = stored(engine)
+    assert sorted(data.pod) == ["pod-0", "pod-1", "pod-2", "pod-3"]
+    assert data.cpu.sum() == pytest.approx(rows["cpu_usage_core_seconds"].sum())
+    with engine.connect() as conn:
+        cpu, memory = conn.execute(sa.select(node_hourly.c.cpu_usage_core_seconds,
+                                             node_hourly.c.memory_usage_byte_seconds)).one()
+    assert cpu == pytest.approx(rows["cpu_usage_core_seconds"].sum())
+    assert memory == pytest.approx(rows["memory_usage_byte_seconds"].sum())
+    with pytest.raises(DataError, match="merge keys"):
+        prepare_slice("pod_usage_hourly", "operator", "c1", hour, rows, merge_on=("hour", "bogus"))
 
 
 @pytest.mark.parametrize(
