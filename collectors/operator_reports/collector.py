@@ -30,6 +30,7 @@ Mapping to the warehouse (units are the same: core-seconds and byte-seconds per 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -53,6 +54,7 @@ from common.windows import Window
 SOURCE = "operator"
 HOUR_S = 3600.0
 _ROLE_PREFIX = "label_node_role_kubernetes_io_"
+_SANITISE = re.compile(r"[^A-Za-z0-9_]")
 
 
 def _node_seconds(rows: pd.DataFrame) -> pd.Series:
@@ -246,7 +248,10 @@ class OperatorReportsImport:
     def _roles(node_labels: pd.DataFrame) -> dict[str, str]:
         roles: dict[str, str] = {}
         for node, raw in zip(node_labels.get("node", []), node_labels.get("node_labels", []), strict=True):
-            found = [k.removeprefix(_ROLE_PREFIX) for k in parse_labels(raw) if k.startswith(_ROLE_PREFIX)]
+            # Operator versions write the label key sanitised (label_node_role_kubernetes_io_master) or as
+            # it is (label_node-role.kubernetes.io/master); both name the same role.
+            keys = [_SANITISE.sub("_", k) for k in parse_labels(raw)]
+            found = [k.removeprefix(_ROLE_PREFIX) for k in keys if k.startswith(_ROLE_PREFIX)]
             for role in ("master", "control_plane", "infra", "worker"):
                 if role in found:
                     roles[node] = "master" if role == "control_plane" else role

@@ -13,6 +13,7 @@ import io
 import json
 import re
 import tarfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,6 +72,13 @@ def kind_of(header: list[str], name: str) -> str:
     for kind in ("pod", "storage", "node_labels", "namespace_labels"):
         if set(KINDS[kind]["required"]) <= cols:
             return kind
+    # The kind whose columns the header has most of (beyond the interval columns every kind has) is what
+    # the file was meant to be: name the columns it lacks.
+    best = max(KINDS, key=lambda k: len(cols & set(KINDS[k]["required"]) - set(COMMON)))
+    if cols & set(KINDS[best]["required"]) - set(COMMON):
+        missing = [c for c in KINDS[best]["required"] if c not in cols]
+        raise DataError(f"a {best.replace('_', ' ')} report without the column(s) {', '.join(missing)}",
+                        file=name, line=1)
     raise DataError("not a Cost Management Metrics Operator report: the header matches no known report "
                     "(pod usage, storage usage, node labels, namespace labels)", file=name, line=1)
 
@@ -191,8 +199,10 @@ def read_sources(path: Path) -> Iterator[tuple[str, str]]:
                         data = tar.extractfile(member)
                         assert data is not None
                         yield f"{path}:{member.name}", _decode(data.read(), f"{path}:{member.name}")
-        except tarfile.TarError as exc:
-            raise DataError(f"not a readable .tar.gz: {exc}", file=str(path)) from None
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            # EOFError: the archive is cut short (a partial download); it must not reach the command line
+            # as a bare abort.
+            raise DataError(f"not a readable .tar.gz (cut short or damaged): {exc}", file=str(path)) from None
         return
     yield str(path), _decode(path.read_bytes(), str(path))
 

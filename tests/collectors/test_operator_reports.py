@@ -127,3 +127,70 @@ def test_a_file_that_is_no_report_is_refused(settings: Settings, tmp_path: Path)
     path.write_text("a,b\n1,2\n")
     with pytest.raises(DataError, match="not a Cost Management Metrics Operator report"):
         import_operator_reports(settings, [path], "ocp-x")
+
+
+def test_a_missing_column_is_named(estate_slice: EstateSlice, settings: Settings, tmp_path: Path) -> None:
+    cluster = estate_slice.clusters[0]
+    paths = write_reports(estate_slice, cluster, tmp_path / "reports")
+    frame = pd.read_csv(paths["storage"], dtype=str, keep_default_na=False)
+    frame.drop(columns=["volume_request_storage_byte_seconds"]).to_csv(paths["storage"], index=False)
+    with pytest.raises(DataError, match=r"a storage report without the column\(s\) volume_request_storage_byte_seconds"
+                       ) as err:
+        import_operator_reports(settings, [tmp_path / "reports"], cluster)
+    assert f"file={paths['storage']}" in str(err.value) and "line=1" in str(err.value)
+
+
+def test_a_package_cut_short_is_refused_by_name(estate_slice: EstateSlice, settings: Settings, tmp_path: Path) -> None:
+    cluster = estate_slice.clusters[0]
+    paths = write_reports(estate_slice, cluster, tmp_path / "reports")
+    package = tmp_path / "upload.tar.gz"
+    with tarfile.open(package, "w:gz") as tar:
+        for path in paths.values():
+            tar.add(path, arcname=path.name)
+    package.write_bytes(package.read_bytes()[: package.stat().st_size // 2])  # a partial download
+    with pytest.raises(DataError, match=r"not a readable \.tar\.gz \(cut short or damaged\)") as err:
+        import_operator_reports(settings, [package], cluster)
+    assert f"file={package}" in str(err.value)
+
+
+def test_a_cut_package_on_the_command_line_says_why(estate_slice: EstateSlice, tmp_path: Path) -> None:
+    """Through the CLI: exit 1 with the reason, not the bare 'Aborted.' an EOFError gave."""
+    import subprocess
+    import sys
+
+    cluster = estate_slice.clusters[0]
+    paths = write_reports(estate_slice, cluster, tmp_path / "reports")
+    package = tmp_path / "upload.tar.gz"
+    with tarfile.open(package, "w:gz") as tar:
+        tar.add(paths["pod"], arcname=paths["pod"].name)
+    package.write_bytes(package.read_bytes()[:200])
+    config = tmp_path / "c.yaml"
+    config.write_text(f"warehouse:\n  url: duckdb:///{tmp_path / 'w.duckdb'}\nsources:\n  synthetic: null\n")
+    run = subprocess.run([sys.executable, "-c", "from ecs_insight.cli import app; app()", "import",
+                          "operator-reports", str(package), "--cluster", cluster, "--config", str(config)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert "cut short or damaged" in run.stderr and "nothing was loaded" in run.stderr
+    assert "Aborted" not in run.stderr
+
+
+def test_node_roles_written_as_raw_label_keys_are_recognised(estate_slice: EstateSlice, settings: Settings,
+                                                             tmp_path: Path) -> None:
+    """Some operator versions write label keys unsanitised: label_node-role.kubernetes.io/master:"""
+    cluster = estate_slice.clusters[0]
+    paths = write_reports(estate_slice, cluster, tmp_path / "reports")
+    pods = pd.read_csv(paths["pod"], dtype=str, keep_default_na=False)
+    pods.drop(columns=["node_role"]).to_csv(paths["pod"], index=False)  # roles come from the labels alone
+    labels = pd.read_csv(paths["node_labels"], dtype=str, keep_default_na=False)
+    labels["node_labels"] = labels["node_labels"].str.replace(
+        r"label_node_role_kubernetes_io_(\w+):", lambda m: f"label_node-role.kubernetes.io/{m.group(1)}:", regex=True)
+    assert labels["node_labels"].str.contains("label_node-role.kubernetes.io/").all()
+    labels.to_csv(paths["node_labels"], index=False)
+    import_operator_reports(settings, [tmp_path / "reports"], cluster)
+    engine = sa.create_engine(settings.warehouse.engine_url())
+    node_dim = read_dimension(engine, "node").set_index("node")
+    engine.dispose()
+    truth = estate_slice.dimension("node")
+    truth = truth[truth["cluster_id"] == cluster].set_index("node")
+    assert set(truth["role"]) - {"worker"}, "the slice has no master or infra node to tell apart"
+    assert (node_dim.loc[truth.index, "role"] == truth["role"]).all()
