@@ -34,7 +34,7 @@ INT_MAX = ((sa.BigInteger, 2.0**63 - 1), (sa.Integer, 2.0**31 - 1))
 CAPACITY_SLACK = 1.05  # rates from increase() extrapolate slightly past the true value
 LABELS = ("cluster_id", "vcenter", "namespace", "pod", "container", "node", "pvc", "host", "vm_uuid",
           "datastore", "service", "sli")
-SHOWN = 5  # rejections spelled out in a run's error text
+SHOWN = 8  # rejections spelled out in a run's error text
 
 # Columns of an hourly table bounded by the hour itself: seconds of presence, a percentage.
 PER_HOUR = {"pod_seconds": (HOUR, "above 3600 seconds in an hour"),
@@ -163,8 +163,12 @@ def check_capacity(pods: pd.DataFrame, nodes: pd.DataFrame) -> Checked:
 
 
 def summary(rejections: Iterable[Rejection]) -> str:
-    """A run's error text: how many rows were refused, the first few spelled out."""
+    """A run's error text: how many rows were refused, a few spelled out (each kind of fault first)."""
     items = list(rejections)
-    shown = "; ".join(str(r) for r in items[:SHOWN])
+    # one example of each (table, column, rule) first, so one noisy series cannot hide another
+    seen: set[tuple[str, str, str]] = set()
+    first = [r for r in items if (k := (r.table, r.column, r.rule)) not in seen and not seen.add(k)]
+    rest = [r for r in items if not any(r is f for f in first)]
+    shown = "; ".join(str(r) for r in (first + rest)[:SHOWN])
     more = f"; and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
     return f"rejected {len(items)} rows with impossible values: {shown}{more}"

@@ -111,12 +111,16 @@ def test_pod_usage_above_its_nodes_capacity_is_refused() -> None:
 
 
 def test_the_summary_names_the_first_rejections_and_counts_the_rest() -> None:
-    frame = pod_rows("c1", T0, 1, pods=8)
+    frame = pod_rows("c1", T0, 1, pods=12)
     frame["memory_usage_byte_seconds"] = -1.0
+    frame.loc[11, "memory_usage_byte_seconds"] = 1.0
+    frame.loc[11, "pod_seconds"] = 4000.0
     text = summary(check_batch("pod_usage_hourly", frame).rejections)
-    assert text.startswith("rejected 8 rows with impossible values: pod_usage_hourly.memory_usage_byte_seconds=-1.0 "
-                           "(negative) at cluster_id=c1, namespace=ns, pod=pod-0, node=w1, hour=2026-09-01 00:00:00")
-    assert text.endswith("; and 3 more")
+    assert text.startswith("rejected 12 rows with impossible values: pod_usage_hourly.memory_usage_byte_seconds=-1.0 "
+                           "(negative) at cluster_id=c1, namespace=ns, pod=pod-0, node=w1, hour=2026-09-01 00:00:00; "
+                           "pod_usage_hourly.pod_seconds=4000.0 (above 3600 seconds in an hour) at cluster_id=c1, "
+                           "namespace=ns, pod=pod-11")
+    assert text.endswith("; and 4 more")
 
 
 def test_a_count_no_integer_column_holds_stays_a_float_for_the_validation_to_name() -> None:
