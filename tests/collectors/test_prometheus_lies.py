@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from collectors.prometheus import ClusterEndpoint, PrometheusCollector, PrometheusSourceConfig
 from common.windows import Window
 from ingest import collect_window
-from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
+from testbed.prometheus import PrometheusServer
+from tests.collectors.backfill import backfilled, hour_of_samples
 from warehouse import runs
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
@@ -29,17 +30,9 @@ GIB = 2**30
 
 
 def _om_lies() -> str:
-    t0 = int(unix(HOUR))
-    ts = [t0 + 60 * k for k in range(61)]
     c, ksm = 'cluster="liar-01"', 'cluster="liar-01",job="kube-state-metrics"'
     lines: list[str] = []
-
-    def family(name: str, kind: str, series: list[tuple[str, list[float]]]) -> None:
-        lines.append(f"# TYPE {name} {kind}")
-        sample = f"{name}_total" if kind == "counter" else name
-        for labels, values in series:
-            lines.extend(f"{sample}{{{labels}}} {v} {t}" for t, v in zip(ts, values, strict=False))
-
+    family = hour_of_samples(HOUR, lines)
     pods = ("api-1", "liar-1", "liar-2")
     where = {p: f'{c},namespace="shop",pod="{p}",container="app",node="n1"' for p in pods}
     family("container_cpu_usage_seconds", "counter", [(where[p], [0.5 * 60 * k for k in range(61)]) for p in pods])
@@ -64,14 +57,8 @@ def _om_lies() -> str:
 
 @pytest.fixture(scope="module")
 def liar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    root = tmp_path_factory.mktemp("prom-lies")
-    (root / "lies.om").write_text(_om_lies())
-    create_blocks(root / "lies.om", root / "data")
-    server = start_prometheus(root / "data", root)
-    try:
+    with backfilled(tmp_path_factory.mktemp("prom-lies"), "lies", _om_lies()) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _names(engine: sa.Engine, table: sa.Table, column: str) -> set[str]:
