@@ -94,8 +94,8 @@ def numeric_columns(table: sa.Table) -> list[sa.Column]:
     return [c for c in table.c if isinstance(c.type, sa.Integer | sa.Float | sa.Numeric)]
 
 
-def _labels(frame: pd.DataFrame, table: sa.Table, index: object) -> tuple[tuple[str, str], ...]:
-    row = frame.loc[index]
+def _labels(frame: pd.DataFrame, table: sa.Table, position: int) -> tuple[tuple[str, str], ...]:
+    row = frame.iloc[position]  # by position: a collector's frame may repeat index labels
     keys = [k for k in LABELS if k in frame.columns] + [time_column(table)]
     return tuple((k, str(row[k])) for k in keys if k in row.index)
 
@@ -131,7 +131,7 @@ def check_batch(table_name: str, frame: pd.DataFrame) -> Checked:
                 bad |= fresh
     if not bad.any():
         return Checked(frame, [])
-    rejections = [Rejection(table.name, col, value, rule, _labels(frame, table, frame.index[pos]))
+    rejections = [Rejection(table.name, col, value, rule, _labels(frame, table, pos))
                   for pos, col, value, rule in sorted(found)]
     return Checked(frame.loc[~bad], rejections)
 
@@ -157,7 +157,7 @@ def check_capacity(pods: pd.DataFrame, nodes: pd.DataFrame) -> Checked:
         for pos in np.flatnonzero(over):
             rejections.append(Rejection(table.name, column, float(usage[pos]),
                                         f"above its node's capacity {limit[pos] / CAPACITY_SLACK:g}",
-                                        _labels(pods, table, pods.index[pos])))
+                                        _labels(pods, table, int(pos))))
         bad |= over
     return Checked(pods.loc[~bad], rejections)
 

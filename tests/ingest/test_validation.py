@@ -138,3 +138,11 @@ def test_every_fact_table_has_a_bound_for_every_number(table: str) -> None:
     t = FACT_TABLES[table]
     # a rule of its unit or type, not only the catch-all ceiling
     assert [c.name for c in numeric_columns(t) if upper_bound(t, c)[1] == "above 2^63"] == []
+
+
+def test_a_frame_with_repeated_index_labels_names_the_right_row() -> None:
+    frame = pd.concat([pod_rows("c1", T0, 1, pods=2), pod_rows("c2", T0, 1, pods=2)])  # index 0, 1, 0, 1
+    frame["cluster_id"] = ["c1", "c1", "c2", "c2"]
+    frame.iloc[2, frame.columns.get_loc("pod_seconds")] = -5.0
+    checked = check_batch("pod_usage_hourly", frame)
+    assert len(checked.frame) == 3 and dict(checked.rejections[0].labels)["cluster_id"] == "c2"
