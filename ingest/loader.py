@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,6 +13,7 @@ from analytics.namespace_mapping import NamespaceMappingConfig
 from collectors.base import Collector, ScopeFailure
 from common.errors import InsightError
 from common.windows import Window
+from ingest import validate
 from ingest.dimensions import load_dimension
 from ingest.preview import Replacement
 from warehouse import load, runs
@@ -48,6 +50,7 @@ class RunTracker:
         self.run_ids: dict[str, int] = {}
         self.rows: dict[str, int] = {}
         self.errors: dict[str, str] = {}
+        self.rejections: dict[str, list[validate.Rejection]] = {}
 
     def open(self, scope: str) -> None:
         if scope not in self.run_ids:
@@ -59,17 +62,30 @@ class RunTracker:
         self.errors.setdefault(scope, error)
         log.error("%s %s [%s, %s): %s", self.source, scope, self.window.start, self.window.end, error)
 
+    def reject(self, scope: str, rejections: list[validate.Rejection]) -> None:
+        """Rows refused for impossible values: the rest of the scope still loads, its run fails."""
+        if rejections:
+            self.rejections.setdefault(scope, []).extend(rejections)
+            log.warning("%s %s: %s", self.source, scope, validate.summary(rejections))
+
+    def error(self, scope: str) -> str | None:
+        parts = [self.errors.get(scope)]
+        if scope in self.rejections:
+            parts.append(validate.summary(self.rejections[scope]))
+        return "; ".join(p for p in parts if p) or None
+
     def finish(self) -> LoadReport:
         for scope, run_id in self.run_ids.items():
-            runs.finish_run(self.engine, run_id, self.rows[scope], error=self.errors.get(scope))
-        return LoadReport(rows=sum(self.rows.values()), windows=[self.window],
-                          failures=[f"{scope}: {err}" for scope, err in self.errors.items()])
+            runs.finish_run(self.engine, run_id, self.rows[scope], error=self.error(scope))
+        failures = [f"{scope}: {err}" for scope in self.run_ids if (err := self.error(scope))]
+        return LoadReport(rows=sum(self.rows.values()), windows=[self.window], failures=failures)
 
 
 def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: RunTracker) -> int:
     """Load gathered slices in one transaction; if that fails, slice by slice to isolate the fault."""
     if not pending:
         return 0
+    pending = _within_capacity(pending, tracker)
     try:
         load.replace_slices(engine, pending)
         done = pending
@@ -86,6 +102,25 @@ def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: RunTracker) ->
     return len(done)
 
 
+def _within_capacity(pending: list[load.Slice], tracker: RunTracker) -> list[load.Slice]:
+    """Pod slices with the pod-hours above their node's capacity (node rows of the same flush) dropped."""
+    nodes: dict[str, list[pd.DataFrame]] = {}
+    for piece in pending:
+        if piece.table.name == "node_hourly" and len(piece.frame):
+            nodes.setdefault(piece.scope, []).append(piece.frame)
+    if not nodes:
+        return pending
+    out = []
+    for piece in pending:
+        if piece.table.name == "pod_usage_hourly" and piece.scope in nodes:
+            checked = validate.check_capacity(piece.frame, pd.concat(nodes[piece.scope], ignore_index=True))
+            if checked.rejections:
+                tracker.reject(piece.scope, checked.rejections)
+                piece = replace(piece, frame=checked.frame)
+        out.append(piece)
+    return out
+
+
 def collect_window(engine: sa.Engine, collector: Collector, window: Window,
                    mapping: NamespaceMappingConfig | None = None) -> LoadReport:
     """Collect one window and load it, recording one run per scope (cluster or vCenter).
@@ -93,6 +128,8 @@ def collect_window(engine: sa.Engine, collector: Collector, window: Window,
     A scope whose data is refused is recorded as a failed run and the other scopes still load; a
     collector that fails outright fails the runs it had started (or one run for the source).
     Each slice replaces exactly its (source, scope, window), so a failed window can be re-collected.
+    Every fact batch passes :mod:`ingest.validate` first: rows with impossible values are dropped,
+    the rest loads, and the scope's run fails with the rejected rows named in its error.
     Dimension batches (nodes, namespaces, workloads...) are upserted by key as they arrive;
     namespaces are resolved to sectors with ``mapping``.
     """
@@ -115,12 +152,14 @@ def collect_window(engine: sa.Engine, collector: Collector, window: Window,
                 except (InsightError, ValueError, SQLAlchemyError) as exc:
                     tracker.fail(batch.scope, f"{batch.table}: {exc}")
                 continue
+            checked = validate.check_batch(batch.table, batch.frame)
             try:
                 pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
-                                                  batch.frame, merge_on=batch.merge_on))
+                                                  checked.frame, merge_on=batch.merge_on))
             except InsightError as exc:
                 tracker.fail(batch.scope, f"{batch.table}: {exc}")
                 continue
+            tracker.reject(batch.scope, checked.rejections)
             pending_rows += len(batch.frame)
             if pending_rows >= FLUSH_ROWS:
                 batches += _flush(engine, pending, tracker)

@@ -179,8 +179,14 @@ def container_rows(frames: dict[str, pd.DataFrame], interval: float, cluster: st
 
 
 def _counts(values: pd.Series) -> pd.Series:
-    """Event counts from ``increase`` (which extrapolates slightly): rounded, NULL when unknown."""
-    return values.round().astype("Int64")
+    """Event counts from ``increase`` (which extrapolates slightly): rounded, NULL when unknown.
+
+    A count no integer column can hold stays a float, so the load's validation refuses its row
+    by name instead of the cast failing the whole cluster."""
+    rounded = values.astype("float64").round()
+    if (rounded.abs() > 2.0**53).any() or np.isinf(rounded).any():
+        return rounded
+    return rounded.astype("Int64")
 
 
 def workloads(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -229,7 +235,7 @@ def pod_rows(containers: pd.DataFrame, pod_seconds: pd.Series, frames: dict[str,
     pods = pods.merge(node, on=pk, how="left").merge(owners, on=["namespace", "pod"], how="left")
     pods.insert(1, "source", SOURCE)
     pods.insert(2, "cluster_id", cluster)
-    pods["oom_kills"] = pods["oom_kills"].astype("Int64")
+    pods["oom_kills"] = _counts(pods["oom_kills"])
     return pods
 
 

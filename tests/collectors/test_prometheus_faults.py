@@ -28,7 +28,8 @@ from common.windows import Window
 from ingest import collect_window
 from testbed.formats.openmetrics import write_estate_openmetrics
 from testbed.procs import free_port
-from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus, unix
+from testbed.prometheus import PrometheusServer, create_blocks, start_prometheus
+from tests.collectors.backfill import backfilled, hour_of_samples
 from tests.collectors.conftest import STEP_SECONDS, EstateSlice
 from tests.collectors.http_stub import QuietHandler, black_hole, serving
 from warehouse import runs
@@ -44,17 +45,9 @@ REQ_CPU, REQ_MEM = 0.25, 256 * 2**20
 
 def _om_edge() -> str:
     """One hour of one cluster, 60 s samples (61 with the closing one), with every oddity at once."""
-    t0 = int(unix(EDGE_HOUR))
-    ts = [t0 + 60 * k for k in range(61)]
     c = 'cluster="edge-01"'
     lines: list[str] = []
-
-    def family(name: str, kind: str, series: list[tuple[str, list[float]]]) -> None:
-        lines.append(f"# TYPE {name} {kind}")
-        sample = f"{name}_total" if kind == "counter" else name
-        for labels, values in series:
-            lines.extend(f"{sample}{{{labels}}} {v} {t}" for t, v in zip(ts, values, strict=False))
-
+    family = hour_of_samples(EDGE_HOUR, lines)
     reset = [RATE * 60 * k if k < 30 else RATE * 60 * (k - 29) for k in range(61)]  # restart at minute 30
     api2 = [0.1 * 60 * k for k in range(61)]
     family("container_cpu_usage_seconds", "counter", [
@@ -109,14 +102,8 @@ class Restartable:
 
 @pytest.fixture(scope="module")
 def edge_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    root = tmp_path_factory.mktemp("prom-edge")
-    (root / "edge.om").write_text(_om_edge())
-    create_blocks(root / "edge.om", root / "data")
-    server = start_prometheus(root / "data", root)
-    try:
+    with backfilled(tmp_path_factory.mktemp("prom-edge"), "edge", _om_edge()) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
