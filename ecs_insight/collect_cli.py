@@ -6,7 +6,8 @@
 # No ``from __future__ import annotations``: Typer reads the commands' annotations, which name
 # types imported inside ``register`` (cli.py imports this module while it is being defined).
 import logging
-import signal
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -79,6 +80,16 @@ def run_all(settings: Settings) -> bool:
     return ok
 
 
+def _every(seconds: float, job: Callable[[], object]) -> None:
+    """``job`` now and then every ``seconds``, one at a time in this (the main) thread, where SIGINT and
+    SIGTERM raise Interrupted (cli.main): a run that overran its interval is followed at once, never
+    by a backlog of runs."""
+    while True:
+        began = time.monotonic()
+        job()
+        time.sleep(max(0.0, seconds - (time.monotonic() - began)))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``completeness`` and ``schedule`` to ``app``."""
 
@@ -110,9 +121,8 @@ def register(app: typer.Typer) -> None:
         once: Annotated[bool, typer.Option(help="Run every source once and exit (1 when a source or cluster failed).")
                         ] = False,
     ) -> None:
-        """Collect every configured source incrementally every schedule.interval_minutes (APScheduler)."""
-        from apscheduler.schedulers.blocking import BlockingScheduler
-
+        """Collect every configured source incrementally every schedule.interval_minutes; SIGINT or
+        SIGTERM mark the runs in progress interrupted and stop it (exit 130 / 143)."""
         settings = load_or_exit(config)
         if settings.schedule.metrics_port:
             from prometheus_client import start_http_server
@@ -128,9 +138,5 @@ def register(app: typer.Typer) -> None:
             log.info("health metrics at http://%s:%d/metrics", settings.server.host, settings.schedule.metrics_port)
         if once:  # for cron and CI: exit 1 when anything was not collected
             raise typer.Exit(0 if run_all(settings) else 1)
-        scheduler = BlockingScheduler(timezone="UTC")
-        scheduler.add_job(run_all, "interval", args=[settings], minutes=settings.schedule.interval_minutes,
-                          next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="collect-all")
-        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-        scheduler.start()
+        _every(settings.schedule.interval_minutes * 60.0, lambda: run_all(settings))
 
