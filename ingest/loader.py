@@ -87,6 +87,7 @@ def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: RunTracker) ->
         load.replace_slices(engine, pending)
         done = pending
     except SQLAlchemyError:
+        interrupts.check()  # a driver that turned a signal into its own error: stop, do not retry
         done = []
         for piece in pending:
             try:

@@ -9,13 +9,19 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from collectors.base import Batch
+from common import interrupts
 from common.windows import Window
+from ingest import collect_window
+from tests.support.frames import T0, pod_rows
+from tests.support.scripted import stored_clusters
 from warehouse import runs
 from warehouse.engine import create_warehouse_engine
 from warehouse.schema import FACT_TABLES, collection_run, scope_column, time_column
@@ -207,3 +213,36 @@ def test_running_runs_of_live_processes_stay_and_others_after_a_day(warehouse_en
     assert status[mine] == status[foreign] == runs.RUNNING
     assert status[dead] == runs.ABANDONED
     assert runs.mark_abandoned(engine) == []  # once only
+
+
+class _Raising:
+    """Yields a first cluster's batch, then raises ``exc`` (a signal's exception or a fault of ours)."""
+
+    source = "scripted"
+
+    def __init__(self, first: Batch, exc: BaseException) -> None:
+        self.first, self.exc = first, exc
+
+    def collect(self, window: Window) -> Iterator[Batch]:
+        yield self.first
+        raise self.exc
+
+
+@pytest.mark.parametrize(("make", "status", "error"), [
+    (KeyboardInterrupt, runs.INTERRUPTED, "interrupted by SIGINT"),
+    (lambda: interrupts.Interrupted(signal.SIGTERM), runs.INTERRUPTED, "interrupted by SIGTERM"),
+    (lambda: RuntimeError("a bug"), runs.FAILED, "RuntimeError: a bug"),
+], ids=["KeyboardInterrupt", "Interrupted", "bug"])
+def test_no_exception_leaves_a_run_running(warehouse_engine: sa.Engine, make: Callable[[], BaseException],
+                                           status: str, error: str) -> None:
+    exc = make()
+    window = Window(T0, T0 + timedelta(hours=6))
+    first = Batch("pod_usage_hourly", "scripted", "c1", window, pod_rows("c1", T0, 6).assign(source="scripted"))
+    with pytest.raises(type(exc)):
+        collect_window(warehouse_engine, _Raising(first, exc), window)
+    shown = runs.recent_runs(warehouse_engine)
+    assert list(shown["status"]) == [status] and list(shown["error"]) == [error]
+    assert shown["finished_at"].notna().all()
+    assert stored_clusters(warehouse_engine) == {}  # the pending slice was not committed
+    if isinstance(exc, interrupts.Interrupted):
+        assert exc.runs == [f"scripted c1 [{window.start}, {window.end})"]
