@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from common import interrupts
 from common.errors import InsightError
 from common.windows import Window, floor_hour
 from ecs_insight import chargeback_cli, collect_cli, import_cli, jobs, vsphere_cli
@@ -219,4 +220,20 @@ vsphere_cli.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry
-    app()
+    with interrupts.raise_on_signals():
+        try:
+            app()
+        except interrupts.Interrupted as exc:
+            report_interrupted(exc)
+            sys.exit(exc.exit_code)
+
+
+def report_interrupted(exc: interrupts.Interrupted) -> None:
+    """Say what a signal stopped: the runs marked interrupted (their windows are refilled by the next
+    incremental run), or that no run was open."""
+    if not exc.runs:
+        console.print(f"{exc}; no collection run was open", highlight=False)
+        return
+    console.print(f"[yellow]{exc}[/yellow]; runs marked interrupted:", highlight=False)
+    for line in exc.runs:
+        console.print(f"  {line}", highlight=False)

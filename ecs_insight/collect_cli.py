@@ -6,13 +6,14 @@
 # No ``from __future__ import annotations``: Typer reads the commands' annotations, which name
 # types imported inside ``register`` (cli.py imports this module while it is being defined).
 import logging
-import signal
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from common import interrupts
 from common.errors import InsightError
 from common.windows import floor_hour
 from ecs_insight import jobs
@@ -79,6 +80,37 @@ def run_all(settings: Settings) -> bool:
     return ok
 
 
+def _every(minutes: int, job: Callable[[], object]) -> None:
+    """``job`` now and then every ``minutes`` (APScheduler), one at a time in this, the main thread,
+    where SIGINT and SIGTERM raise Interrupted (cli.main): a run that overran its interval is followed
+    at once, never by a backlog of runs. A signal during a run stops the scheduler after the loader
+    has marked the run's collection runs interrupted; between runs it stops it at once."""
+    from apscheduler.jobstores.base import JobLookupError
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    stopped: list[interrupts.Interrupted] = []
+    # The debug executor runs the job in the scheduler's own (main) thread, where signals arrive; in a
+    # pool thread they would never reach the collection.
+    scheduler = BlockingScheduler(timezone="UTC", executors={"default": {"type": "debug"}})
+
+    def run() -> None:
+        try:
+            job()
+        except interrupts.Interrupted as exc:  # APScheduler would log it and go on: stop instead
+            stopped.append(exc)
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(run, "interval", minutes=minutes, next_run_time=datetime.now(UTC), max_instances=1,
+                      coalesce=True, id="collect-all")
+    try:
+        scheduler.start()
+    except JobLookupError:  # shut down from inside its job, the scheduler no longer finds the job
+        if not stopped:
+            raise
+    if stopped:
+        raise stopped[0]
+
+
 def register(app: typer.Typer) -> None:
     """Add ``completeness`` and ``schedule`` to ``app``."""
 
@@ -110,9 +142,8 @@ def register(app: typer.Typer) -> None:
         once: Annotated[bool, typer.Option(help="Run every source once and exit (1 when a source or cluster failed).")
                         ] = False,
     ) -> None:
-        """Collect every configured source incrementally every schedule.interval_minutes (APScheduler)."""
-        from apscheduler.schedulers.blocking import BlockingScheduler
-
+        """Collect every configured source incrementally every schedule.interval_minutes; SIGINT or
+        SIGTERM mark the runs in progress interrupted and stop it (exit 130 / 143)."""
         settings = load_or_exit(config)
         if settings.schedule.metrics_port:
             from prometheus_client import start_http_server
@@ -128,9 +159,5 @@ def register(app: typer.Typer) -> None:
             log.info("health metrics at http://%s:%d/metrics", settings.server.host, settings.schedule.metrics_port)
         if once:  # for cron and CI: exit 1 when anything was not collected
             raise typer.Exit(0 if run_all(settings) else 1)
-        scheduler = BlockingScheduler(timezone="UTC")
-        scheduler.add_job(run_all, "interval", args=[settings], minutes=settings.schedule.interval_minutes,
-                          next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="collect-all")
-        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-        scheduler.start()
+        _every(settings.schedule.interval_minutes, lambda: run_all(settings))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
@@ -12,14 +13,23 @@ from common.windows import Window
 from ecs_insight.settings import Settings
 from estate import SyntheticEstate, SyntheticSource
 from ingest import LoadReport, collect_slices, plan_slices
+from warehouse import runs
 from warehouse.access import open_engine
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 
 
 def open_warehouse(settings: Settings, *, migrate: bool = True, read_only: bool = False) -> sa.Engine:
-    """The configured warehouse (``warehouse.access.open_engine``)."""
-    return open_engine(settings.warehouse, migrate=migrate, read_only=read_only)
+    """The configured warehouse (``warehouse.access.open_engine``). A command that writes first marks
+    ``abandoned`` the runs left ``running`` by a process that is gone (``runs.mark_abandoned``)."""
+    engine = open_engine(settings.warehouse, migrate=migrate, read_only=read_only)
+    if migrate and not read_only:
+        for run in runs.mark_abandoned(engine):
+            log.warning("run %d (%s %s [%s, %s)) marked abandoned: process %s on %s is gone", run.run_id,
+                        run.source, run.cluster_id, run.window_start, run.window_end, run.pid, run.host)
+    return engine
 
 
 def build_from_synthetic(engine: sa.Engine, settings: Settings, progress: Progress | None = None,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.namespace_mapping import NamespaceMappingConfig
 from collectors.base import Collector, ScopeFailure
+from common import interrupts
 from common.errors import InsightError
 from common.windows import Window
 from ingest import validate
@@ -51,6 +52,7 @@ class RunTracker:
         self.rows: dict[str, int] = {}
         self.errors: dict[str, str] = {}
         self.rejections: dict[str, list[validate.Rejection]] = {}
+        self.finished: set[str] = set()
 
     def open(self, scope: str) -> None:
         if scope not in self.run_ids:
@@ -76,9 +78,22 @@ class RunTracker:
 
     def finish(self) -> LoadReport:
         for scope, run_id in self.run_ids.items():
-            runs.finish_run(self.engine, run_id, self.rows[scope], error=self.error(scope))
+            if scope not in self.finished:
+                runs.finish_run(self.engine, run_id, self.rows[scope], error=self.error(scope))
+                self.finished.add(scope)
         failures = [f"{scope}: {err}" for scope in self.run_ids if (err := self.error(scope))]
         return LoadReport(rows=sum(self.rows.values()), windows=[self.window], failures=failures)
+
+    def interrupt(self, reason: str) -> list[str]:
+        """Finish the runs still open as ``interrupted`` with ``reason``; their descriptions. The rows
+        are those of the slices already committed (each flush is one transaction)."""
+        stopped = []
+        for scope, run_id in self.run_ids.items():
+            if scope not in self.finished:
+                runs.finish_run(self.engine, run_id, self.rows[scope], error=reason, status=runs.INTERRUPTED)
+                self.finished.add(scope)
+                stopped.append(f"{self.source} {scope} [{self.window.start}, {self.window.end})")
+        return stopped
 
 
 def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: RunTracker) -> int:
@@ -90,6 +105,7 @@ def _flush(engine: sa.Engine, pending: list[load.Slice], tracker: RunTracker) ->
         load.replace_slices(engine, pending)
         done = pending
     except SQLAlchemyError:
+        interrupts.check()  # a driver that turned a signal into its own error: stop, do not retry
         done = []
         for piece in pending:
             try:
@@ -134,40 +150,60 @@ def collect_window(engine: sa.Engine, collector: Collector, window: Window,
     namespaces are resolved to sectors with ``mapping``.
     """
     tracker = RunTracker(engine, collector.source, window)
-    pending: list[load.Slice] = []
-    pending_rows = batches = 0
     try:
-        for batch in collector.collect(window):
-            tracker.open(batch.scope)
-            if isinstance(batch, ScopeFailure):
-                tracker.fail(batch.scope, str(batch.error))
-                pending = [p for p in pending if p.scope != batch.scope]
-                pending_rows = sum(len(p.frame) for p in pending)
-                continue
-            if batch.scope in tracker.errors:
-                continue
-            if batch.table in DIMENSION_TABLES:
-                try:
-                    load_dimension(engine, batch, mapping or NamespaceMappingConfig())
-                except (InsightError, ValueError, SQLAlchemyError) as exc:
-                    tracker.fail(batch.scope, f"{batch.table}: {exc}")
-                continue
-            checked = validate.check_batch(batch.table, batch.frame)
-            try:
-                pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
-                                                  checked.frame, merge_on=batch.merge_on))
-            except InsightError as exc:
-                tracker.fail(batch.scope, f"{batch.table}: {exc}")
-                continue
-            tracker.reject(batch.scope, checked.rejections)
-            pending_rows += len(batch.frame)
-            if pending_rows >= FLUSH_ROWS:
-                batches += _flush(engine, pending, tracker)
-                pending, pending_rows = [], 0
-        batches += _flush(engine, pending, tracker)
+        batches = _collect_into(engine, collector, window, mapping, tracker)
     except InsightError as exc:
         for scope in tracker.run_ids or [collector.source]:
             tracker.fail(scope, str(exc))
+        batches = 0
+    except (KeyboardInterrupt, SystemExit, interrupts.Interrupted) as exc:
+        # a signal (or exit) mid-window: the flushed slices are committed, the pending one is dropped
+        stopped = tracker.interrupt(interrupts.reason(exc))
+        if isinstance(exc, interrupts.Interrupted):
+            exc.runs.extend(stopped)
+        raise
+    except Exception as exc:  # a fault of ours: record it on the runs rather than leave them running
+        for scope in tracker.run_ids:
+            tracker.fail(scope, f"{type(exc).__name__}: {exc}")
+        tracker.finish()
+        raise
     report = tracker.finish()
     report.batches = batches
     return report
+
+
+def _collect_into(engine: sa.Engine, collector: Collector, window: Window,
+                  mapping: NamespaceMappingConfig | None, tracker: RunTracker) -> int:
+    """The loop of :func:`collect_window`: the number of slices written."""
+    pending: list[load.Slice] = []
+    pending_rows = batches = 0
+    for batch in collector.collect(window):
+        interrupts.check()
+        tracker.open(batch.scope)
+        if isinstance(batch, ScopeFailure):
+            tracker.fail(batch.scope, str(batch.error))
+            pending = [p for p in pending if p.scope != batch.scope]
+            pending_rows = sum(len(p.frame) for p in pending)
+            continue
+        if batch.scope in tracker.errors:
+            continue
+        if batch.table in DIMENSION_TABLES:
+            try:
+                load_dimension(engine, batch, mapping or NamespaceMappingConfig())
+            except (InsightError, ValueError, SQLAlchemyError) as exc:
+                tracker.fail(batch.scope, f"{batch.table}: {exc}")
+            continue
+        checked = validate.check_batch(batch.table, batch.frame)
+        try:
+            pending.append(load.prepare_slice(batch.table, batch.source, batch.scope, batch.window,
+                                              checked.frame, merge_on=batch.merge_on))
+        except InsightError as exc:
+            tracker.fail(batch.scope, f"{batch.table}: {exc}")
+            continue
+        tracker.reject(batch.scope, checked.rejections)
+        pending_rows += len(batch.frame)
+        if pending_rows >= FLUSH_ROWS:
+            batches += _flush(engine, pending, tracker)
+            pending, pending_rows = [], 0
+    batches += _flush(engine, pending, tracker)
+    return batches

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -11,6 +13,10 @@ from common.windows import Window
 from warehouse.schema import collection_run, scope_column, time_column
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+INTERRUPTED, ABANDONED = "interrupted", "abandoned"  # stopped by a signal; its process gone
+# A running run of another host (or from before pids were recorded) is taken as abandoned after this:
+# no window's collection takes a day, and the other host's processes cannot be checked from here.
+ABANDON_AFTER = timedelta(hours=24)
 
 
 def _now() -> datetime:
@@ -22,18 +28,56 @@ def start_run(engine: sa.Engine, source: str, scope: str, window: Window) -> int
         return int(conn.execute(
             collection_run.insert()
             .values(source=source, cluster_id=scope, window_start=window.start, window_end=window.end,
-                    started_at=_now(), status=RUNNING, rows=0)
+                    started_at=_now(), status=RUNNING, rows=0, pid=os.getpid(), host=socket.gethostname())
             .returning(collection_run.c.run_id)
         ).scalar_one())
 
 
-def finish_run(engine: sa.Engine, run_id: int, rows: int, error: str | None = None) -> None:
+def finish_run(engine: sa.Engine, run_id: int, rows: int, error: str | None = None,
+               status: str | None = None) -> None:
+    """Record the run's outcome: succeeded, or failed with ``error`` (or ``status``, e.g. interrupted)."""
     with engine.begin() as conn:
         conn.execute(
             collection_run.update()
             .where(collection_run.c.run_id == run_id)
-            .values(finished_at=_now(), rows=rows, status=FAILED if error else SUCCEEDED, error=error)
+            .values(finished_at=_now(), rows=rows, status=status or (FAILED if error else SUCCEEDED), error=error)
         )
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
+
+
+def mark_abandoned(engine: sa.Engine, now: datetime | None = None) -> list[sa.Row]:
+    """Mark ``abandoned`` the running runs whose process is gone: on this host, a pid that no longer
+    exists; of another host or without a pid (runs from before revision 0010), started more than
+    ``ABANDON_AFTER`` ago. The runs marked, as rows (run_id, source, cluster_id, window_start,
+    window_end, pid, host)."""
+    now = now or _now()
+    here = socket.gethostname()
+    c = collection_run.c
+    query = sa.select(c.run_id, c.source, c.cluster_id, c.window_start, c.window_end, c.pid, c.host,
+                      c.started_at).where(c.status == RUNNING)
+    with engine.connect() as conn:
+        running = conn.execute(query).all()
+    gone = [run for run in running
+            if (run.host == here and run.pid is not None and _process_gone(run.pid))
+            or ((run.host != here or run.pid is None) and now - run.started_at > ABANDON_AFTER)]
+    if gone:
+        with engine.begin() as conn:
+            for run in gone:
+                where = f"on {run.host} pid {run.pid}" if run.pid is not None else "pid not recorded"
+                conn.execute(collection_run.update()
+                             .where(c.run_id == run.run_id, c.status == RUNNING)
+                             .values(status=ABANDONED, finished_at=now,
+                                     error=f"abandoned: its process ({where}) is gone"))
+    return gone
 
 
 def recent_runs(engine: sa.Engine, limit: int = 50) -> pd.DataFrame:
@@ -86,8 +130,8 @@ def _hours(start: datetime, end: datetime) -> set[datetime]:
 
 
 def uncovered_failures(engine: sa.Engine, source: str, since: datetime) -> list[tuple[str, Window]]:
-    """Failed (or abandoned running) hours of each scope since ``since`` that no later succeeded run
-    covered, as (scope, window) runs of consecutive hours: what the next incremental run refills."""
+    """Failed, interrupted or abandoned (or still running) hours of each scope since ``since`` that no
+    later succeeded run covered, as (scope, window) runs of consecutive hours: what the next incremental run refills."""
     runs = _runs_of(engine, source, since)
     out: list[tuple[str, Window]] = []
     for scope, group in runs.groupby("scope"):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Sequence, String, Table, Text
+from sqlalchemy import BigInteger, Column, Integer, Sequence, String, Table, Text
 
 from warehouse.schema.base import UtcTimestamp, metadata
+
+PID_COMMENT = "Process id of the collecting process; NULL: a run from before revision 0010"
+HOST_COMMENT = "Host name of the collecting process; NULL: a run from before revision 0010"
 
 collection_run_id_seq = Sequence("collection_run_id_seq", metadata=metadata)
 
@@ -19,7 +22,10 @@ collection_run = Table(
     Column("window_end", UtcTimestamp, nullable=False),
     Column("started_at", UtcTimestamp, nullable=False),
     Column("finished_at", UtcTimestamp),
-    Column("status", String(16), nullable=False, comment="running, succeeded or failed"),
+    Column("status", String(16), nullable=False,
+           comment="running, succeeded, failed, interrupted (by a signal) or abandoned (its process gone)"),
     Column("rows", BigInteger, nullable=False, default=0),
     Column("error", Text),
+    Column("pid", Integer, comment=PID_COMMENT),
+    Column("host", String(255), comment=HOST_COMMENT),
 )
