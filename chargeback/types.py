@@ -106,10 +106,6 @@ class StatementLine:
     basis: str
     amount: Decimal
 
-    def __getitem__(self, column: str) -> object:
-        """A line reads by column name, like a row of the statement's frame."""
-        return getattr(self, column)
-
 
 LINE_COLUMNS = [f.name for f in fields(StatementLine)]
 POOL_COLUMNS = ["cluster_id", "pool", "amount", "basis"]

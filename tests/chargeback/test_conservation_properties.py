@@ -66,8 +66,8 @@ def test_a_cluster_pool_is_allocated_to_the_cent(cluster: tuple, pool: Decimal) 
     assert abs(sum(r.weight for r in recipients) - 1.0) < 1e-9
     assert all(r.weight >= 0 for r in recipients)
     lines = pool_lines(ctx, "hardware", pool, recipients, "USD", "test")
-    assert sum((line["amount"] for line in lines), Decimal(0)) == pool
+    assert sum((line.amount for line in lines), Decimal(0)) == pool
     for line in lines:
-        assert line["sector_id"] in {"CTI", "ICG", "UNALLOCATED"}
-        if line["cost_type"] in ("cpu", "memory"):
-            assert not ctx.namespaces[line["namespace"]].is_platform
+        assert line.sector_id in {"CTI", "ICG", "UNALLOCATED"}
+        if line.cost_type in ("cpu", "memory"):
+            assert not ctx.namespaces[line.namespace].is_platform

@@ -22,9 +22,9 @@ def test_the_idle_line_shows_how_its_share_follows_from_idle_cpu_and_memory() ->
     ctx = ClusterContext("c", "CTI", {"app": NamespaceInfo("CTI", None, None, False)})
     recipients = compute_recipients(usage, nodes, ctx, AllocationConfig(cpu_share=Decimal("0.6"), idle="owner"))
     lines = pool_lines(ctx, "hardware", Decimal("1000.00"), recipients, "USD", "test")
-    idle = next(line for line in lines if line["cost_type"] == "idle")
-    assert idle["share"] == pytest.approx(0.6 * 0.7 + 0.4 * 0.75) and idle["amount"] == Decimal("720.00")
-    basis = str(idle["basis"])
+    idle = next(line for line in lines if line.cost_type == "idle")
+    assert idle.share == pytest.approx(0.6 * 0.7 + 0.4 * 0.75) and idle.amount == Decimal("720.00")
+    basis = str(idle.basis)
     assert ("cpu part 0.60 x 70.000000% of the CPU capacity idle + memory part 0.40 x 75.000000% of the memory "
             "capacity idle (300.00 idle GiB-hours), 70.00 idle core-hours") in basis
 
@@ -42,7 +42,7 @@ def test_a_platform_line_shows_the_tenants_share_and_the_platforms_share_of_the_
                                       "b": NamespaceInfo("CTI", None, None, False)})
     recipients = compute_recipients(usage, nodes, ctx, AllocationConfig(cpu_share=Decimal("0.5")))
     lines = pool_lines(ctx, "support", Decimal("100.00"), recipients, "USD", "test")
-    platform = {line["namespace"]: line for line in lines if line["cost_type"] == "platform"}
-    assert platform["a"]["amount"] == Decimal("15.00") and platform["b"]["amount"] == Decimal("5.00")
-    assert "75.000000% of the tenants' effective cpu (core-hours) x 20.000000% of the pool" in platform["a"]["basis"]
-    assert "25.000000% of the tenants' effective cpu (core-hours) x 20.000000% of the pool" in platform["b"]["basis"]
+    platform = {line.namespace: line for line in lines if line.cost_type == "platform"}
+    assert platform["a"].amount == Decimal("15.00") and platform["b"].amount == Decimal("5.00")
+    assert "75.000000% of the tenants' effective cpu (core-hours) x 20.000000% of the pool" in platform["a"].basis
+    assert "25.000000% of the tenants' effective cpu (core-hours) x 20.000000% of the pool" in platform["b"].basis

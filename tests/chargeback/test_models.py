@@ -46,5 +46,5 @@ def test_typed_lines_become_the_statement_frame_with_plain_text() -> None:
     frame = lines_frame([line])
     assert list(frame.columns)[:2] == ["line_no", "sector_id"]
     assert type(frame.loc[0, "cost_type"]) is str and frame.loc[0, "pool"] == "storage"
-    assert line["amount"] == Decimal("1.00")
+    assert line.amount == Decimal("1.00")
     assert list(pools_frame([]).columns) == ["cluster_id", "pool", "amount", "basis"]

@@ -133,8 +133,8 @@ def test_a_two_version_month_blends_by_hours_and_allocates_to_the_cent(
     usage, nodes, ctx, allocation = cluster
     lines = pool_lines(ctx, "support", pool, compute_recipients(usage, nodes, ctx, allocation), "USD",
                        f"1 cluster-month x {prices.describe(support)}")
-    assert sum((line["amount"] for line in lines), Decimal(0)) == pool
-    assert all(prices.shares in str(line["basis"]) for line in lines)
+    assert sum((line.amount for line in lines), Decimal(0)) == pool
+    assert all(prices.shares in str(line.basis) for line in lines)
 
 
 
